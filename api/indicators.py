@@ -1,0 +1,1 @@
+"""API routes for indicators (being written)."""
