@@ -1,0 +1,156 @@
+"""Read access to the build output in data/build/.
+
+The Parquet files are read once per process (per build: a new manifest reloads them). Derived
+frames go through `atlas.cache`. Callers get pandas frames and never touch file paths.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from atlas import config
+from atlas.store_schema import VALUE_COLUMNS
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+
+
+class StoreMissing(RuntimeError):
+    """The build output is absent: the data have not been built yet."""
+
+
+def build_dir() -> Path:
+    return config.BUILD_DIR
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        raise StoreMissing(f"{path} not found; run `python -m loaders build` first")
+    return path
+
+
+def is_built() -> bool:
+    return (build_dir() / "manifest.json").exists()
+
+
+@lru_cache(maxsize=1)
+def manifest() -> dict:
+    return json.loads(_require(build_dir() / "manifest.json").read_text(encoding="utf-8"))
+
+
+def build_stamp() -> str:
+    """Short id of the current build, used in cache keys and ETags."""
+    return str(manifest().get("built_at", "none"))
+
+
+@lru_cache(maxsize=1)
+def territories() -> pd.DataFrame:
+    """All territories: code, level, name and parent codes, indexed by nothing."""
+    with _lock:
+        df = pd.read_parquet(_require(build_dir() / "territories.parquet"))
+    log.info("territories loaded: %d rows", len(df))
+    return df
+
+
+@lru_cache(maxsize=16)
+def territories_of(level: str) -> pd.DataFrame:
+    """Territories of one level sorted by code (the order of the client geometry features)."""
+    df = territories()
+    return df[df["level"] == level].sort_values("code").reset_index(drop=True)
+
+
+def territory(level: str, code: str) -> dict | None:
+    """One territory as a dict, or None when the level has no such code."""
+    df = territories_of(level)
+    match = df[df["code"] == code]
+    return None if match.empty else match.iloc[0].to_dict()
+
+
+@lru_cache(maxsize=1)
+def values() -> pd.DataFrame:
+    """Every indicator value of every family, concatenated."""
+    folder = _require(build_dir() / "values")
+    parts = [pd.read_parquet(path) for path in sorted(folder.glob("*.parquet"))]
+    if not parts:
+        return pd.DataFrame(columns=list(VALUE_COLUMNS))
+    df = pd.concat(parts, ignore_index=True)
+    for column in ("indicator", "level", "status"):
+        df[column] = df[column].astype("category")
+    df["year"] = df["year"].astype("int16")
+    log.info("values loaded: %d rows, %d indicators", len(df), df["indicator"].nunique())
+    return df
+
+
+@lru_cache(maxsize=1)
+def _values_by_indicator() -> dict[str, pd.DataFrame]:
+    return {str(key): frame.reset_index(drop=True)
+            for key, frame in values().groupby("indicator", observed=True, sort=False)}
+
+
+def indicator_frame(indicator_id: str) -> pd.DataFrame:
+    """All values of one indicator (every level and year); empty when it has none."""
+    frame = _values_by_indicator().get(indicator_id)
+    if frame is None:
+        return pd.DataFrame(columns=list(VALUE_COLUMNS))
+    return frame
+
+
+def indicator_years(indicator_id: str, level: str | None = None) -> list[int]:
+    """Years that have values for the indicator (at `level` when given), ascending."""
+    frame = indicator_frame(indicator_id)
+    if level is not None:
+        frame = frame[frame["level"] == level]
+    return sorted(int(y) for y in frame["year"].unique())
+
+
+def indicator_levels(indicator_id: str) -> list[str]:
+    frame = indicator_frame(indicator_id)
+    present = set(frame["level"].astype(str).unique())
+    return [level for level in config.LEVELS if level in present]
+
+
+def indicator_values(indicator_id: str, level: str, year: int) -> pd.DataFrame:
+    """Values of one indicator for every territory of `level` in `year`.
+
+    Columns: code, name, value, status, category; one row per territory of the level, sorted by
+    code. A territory without a stored row gets the status `missing`.
+    """
+    frame = indicator_frame(indicator_id)
+    frame = frame[(frame["level"] == level) & (frame["year"] == int(year))]
+    base = territories_of(level)[["code", "name"]]
+    merged = base.merge(frame[["code", "value", "status", "category"]], on="code", how="left")
+    merged["status"] = merged["status"].astype("object").fillna("missing")
+    return merged.reset_index(drop=True)
+
+
+def territory_values(level: str, code: str, indicator_ids: list[str] | None = None) -> pd.DataFrame:
+    """Every value stored for one territory: indicator, year, value, status, category."""
+    df = values()
+    rows = df[(df["level"] == level) & (df["code"] == code)]
+    if indicator_ids is not None:
+        rows = rows[rows["indicator"].isin(indicator_ids)]
+    return rows[["indicator", "year", "value", "status", "category"]].reset_index(drop=True)
+
+
+def read_optional(name: str) -> pd.DataFrame | None:
+    """Read another Parquet output (places, crosswalk...) or None when the build lacks it."""
+    path = build_dir() / name
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def quality_report() -> str:
+    path = build_dir() / "quality_report.md"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def reset() -> None:
+    """Forget every loaded frame, for tests that swap the build folder."""
+    for function in (manifest, territories, territories_of, values, _values_by_indicator):
+        function.cache_clear()

@@ -1,0 +1,14 @@
+"""Callbacks, one module per page. Importing a module registers its callbacks with Dash."""
+
+from __future__ import annotations
+
+import importlib
+
+PAGE_MODULES = (
+    "callbacks.shell",
+)
+
+
+def register() -> None:
+    for module in PAGE_MODULES:
+        importlib.import_module(module)

@@ -1,0 +1,16 @@
+"""Page Portrait of one territory (being built)."""
+
+from __future__ import annotations
+
+import dash
+from dash import html
+
+from atlas.i18n import normalize_lang, t
+from layouts.components.page import page_header
+
+dash.register_page(__name__, path_template="/portrait/<level>/<code>", name="Portrait")
+
+
+def layout(level=None, code=None, **params):
+    lang = normalize_lang(params.get("lang"))
+    return html.Div(page_header(t("common.nav_portraits", lang), page_id="portrait"), className="page page-portrait")
