@@ -10,13 +10,12 @@ from layouts.shell import NAV_ITEMS
 
 
 def nav_links(pathname: str, lang: str) -> list:
-    """Navigation links of the header, the current page marked with aria-current."""
+    """Navigation links of the header; the current one gets `is-current` (and aria-current in the browser)."""
     links = []
     for path, key in NAV_ITEMS:
         current = pathname == path or (path == "/portraits" and (pathname or "").startswith("/portrait"))
         links.append(dcc.Link(t(key, lang), href=build_href(path, {"lang": lang}),
-                              className="shell-nav-link" + (" is-current" if current else ""),
-                              **({"aria-current": "page"} if current else {})))
+                              className="shell-nav-link" + (" is-current" if current else "")))
     return links
 
 
@@ -60,15 +59,20 @@ def render_header(pathname, search):
 
 
 # The document language follows the URL so that screen readers pronounce the page correctly.
+# dcc.Link takes no aria attributes, so the current link is marked here once the nav is drawn.
 clientside_callback(
     """
-    function(search) {
+    function(nav, search) {
         const params = new URLSearchParams(search || "");
-        const lang = params.get("lang") === "en" ? "en" : "fr";
-        document.documentElement.lang = lang;
+        document.documentElement.lang = params.get("lang") === "en" ? "en" : "fr";
+        document.querySelectorAll(".shell-nav-link").forEach(function(link) {
+            if (link.classList.contains("is-current")) { link.setAttribute("aria-current", "page"); }
+            else { link.removeAttribute("aria-current"); }
+        });
         return window.dash_clientside.no_update;
     }
     """,
     Output("shell-lang-sink", "data"),
+    Input("shell-nav", "children"),
     Input("shell-url", "search"),
 )

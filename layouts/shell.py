@@ -47,7 +47,7 @@ def shell_layout():
     return html.Div(className="shell", children=[
         dcc.Location(id="shell-url", refresh="callback-nav"),
         dcc.Store(id="shell-lang-sink"),
-        html.A(t("common.skip_to_content", lang), href="#main-content", className="skip-link",
+        html.A(t("common.skip_to_content", lang), href="#shell-main", className="skip-link",
                id="shell-skip-link"),
         html.Header(className="shell-header", role="banner", children=[
             dcc.Link(id="shell-home-link", href="/", className="shell-brand", children=[
@@ -58,6 +58,6 @@ def shell_layout():
             html.A(t("common.lang_switch", lang), id="shell-lang-switch", href="?lang=en",
                    className="shell-lang", lang="en", title=t("common.lang_switch_label", lang)),
         ]),
-        html.Main(id="main-content", className="shell-main", tabIndex="-1", children=dash.page_container),
+        html.Main(id="shell-main", className="shell-main", tabIndex="-1", children=dash.page_container),
         html.Footer(className="shell-footer", children=html.P(t("common.footer_text", lang), id="shell-footer-text")),
     ])

@@ -91,7 +91,12 @@ def make_driver(width: int = 1366, height: int = 900):
         options.add_argument(flag)
     options.add_argument(f"--window-size={width},{height}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    if width < 600:
+        # Headless windows have a minimum width of about 500 px: emulate a real phone viewport.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
+    return driver
 
 
 @pytest.fixture(scope="session")
