@@ -16,6 +16,8 @@ fields (YAML):
 - `categories`: for categorical indicators, a list of `{code, label: {fr, en}, color}`.
 - `hidden`: true for parts used only to compute other indicators (not offered in menus).
 - `input`: free-form instructions for the loader that reads the indicator.
+- `series_breaks`: optional list of `{year, label: {fr, en}}`, the first year of a new
+  definition or source in a time series (charts mark them; `atlas.evolution.break_years`).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Indicator:
     categories: tuple[dict, ...] = ()
     hidden: bool = False
     input: dict = field(default_factory=dict)
+    series_breaks: tuple[dict, ...] = ()
     file: str = ""
 
     @property
@@ -94,6 +97,8 @@ class Indicator:
             "notes": self.text("notes", lang),
             "aggregation": self.aggregation.get("rule"),
             "categorical": self.is_categorical,
+            "series_breaks": [{"year": int(b["year"]), "label": localized(b["label"], lang)}
+                              for b in self.series_breaks],
         }
 
 
@@ -144,6 +149,12 @@ def parse_entry(entry: dict, file: str) -> Indicator:
     if palette["type"] == "categorical" and not categories:
         raise CatalogueError(f"{where}: a categorical indicator needs its 'categories'")
     years = tuple(int(y) for y in (entry.get("years") or ()))
+    series_breaks = tuple(entry.get("series_breaks") or ())
+    for item in series_breaks:
+        if not isinstance(item, dict) or not isinstance(item.get("year"), int):
+            raise CatalogueError(f"{where}: each series break needs an integer 'year'")
+        _bilingual(item, "label", f"{where}, series break {item['year']}")
+    series_breaks = tuple(sorted(series_breaks, key=lambda item: item["year"]))
     return Indicator(
         id=indicator_id,
         label=_bilingual(entry, "label", where),
@@ -161,6 +172,7 @@ def parse_entry(entry: dict, file: str) -> Indicator:
         categories=categories,
         hidden=bool(entry.get("hidden", False)),
         input=dict(entry.get("input") or {}),
+        series_breaks=series_breaks,
         file=file,
     )
 
