@@ -6,6 +6,7 @@ import importlib
 
 PAGE_MODULES = (
     "callbacks.shell",
+    "callbacks.portrait",
 )
 
 
