@@ -6,7 +6,10 @@ import importlib
 
 PAGE_MODULES = (
     "callbacks.shell",
+    "callbacks.carte",
     "callbacks.portrait",
+    "callbacks.evolution",
+    "callbacks.comparer",
 )
 
 
