@@ -7,6 +7,8 @@ that an exported image keeps them.
 
 from __future__ import annotations
 
+import textwrap
+
 import plotly.graph_objects as go
 
 from atlas.i18n import normalize_lang, t
@@ -37,13 +39,21 @@ def base_layout(lang: str | None, title: str | None = None, height: int = 420) -
     }
 
 
-def add_source_note(fig: go.Figure, source: str, year: object | None, lang: str | None) -> go.Figure:
-    """Write 'Source : ..., year' and the atlas name at the bottom left of the figure."""
+def add_source_note(fig: go.Figure, source: str, year: object | None, lang: str | None,
+                    max_chars: int = 130) -> go.Figure:
+    """Write 'Source : ..., year' and the atlas name at the bottom left of the figure.
+
+    Long source lists are wrapped at `max_chars` characters and the bottom margin grows to fit,
+    so the note stays inside an exported image.
+    """
     text = t("common.source_year", lang, source=source, year=year) if year is not None \
         else t("common.source", lang, source=source)
+    lines = textwrap.wrap(f"{text} · {t('common.site_title', lang)}", width=max_chars) or [""]
     fig.add_annotation(
-        text=f"{text} · {t('common.site_title', lang)}",
+        text="<br>".join(lines),
         xref="paper", yref="paper", x=0, y=0, yshift=-70, xanchor="left", yanchor="top",
         showarrow=False, font={"size": 10, "color": "#4a5263"}, align="left",
     )
+    bottom = (fig.layout.margin.b or 90) + 14 * (len(lines) - 1)
+    fig.update_layout(margin={"b": bottom}, height=(fig.layout.height or 420) + 14 * (len(lines) - 1))
     return fig

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 
@@ -134,9 +135,12 @@ def latest_year(indicator_id: str, level: str) -> int | None:
     return years[-1] if years else None
 
 
-@memoize()
+@lru_cache(maxsize=256)
 def _level_values(indicator_id: str, level: str, year: int) -> pd.DataFrame:
-    """Values of the level with the parent code of each territory, for ranks among siblings."""
+    """Values of the level with the parent code of each territory, for ranks among siblings.
+
+    Kept in process memory (not flask-caching) because pickling a 35,000-row frame on every
+    read would cost more than the lookup it saves."""
     values = store.indicator_values(indicator_id, level, year)
     parent_level = PARENT_LEVEL.get(level)
     territories = store.territories_of(level)
@@ -145,31 +149,25 @@ def _level_values(indicator_id: str, level: str, year: int) -> pd.DataFrame:
                               on="code", how="left")
     else:
         values = values.assign(parent=config.FRANCE_CODE)
-    return values
+    return values.set_index("code")
 
 
 def _value_at(indicator_id: str, place: Place, year: int) -> tuple[float | None, str, str | None]:
-    frame = _level_values(indicator_id, place.level, year)
-    match = frame[frame["code"] == place.code]
-    if match.empty:
-        return None, "missing", None
-    row = match.iloc[0]
-    value = None if pd.isna(row["value"]) else float(row["value"])
-    category = None if pd.isna(row.get("category")) else str(row["category"])
-    return value, str(row["status"]), category
+    return store.value_of(indicator_id, place.level, year, place.code)
 
 
 def sibling_rank(indicator_id: str, place: Place, year: int) -> tuple[int | None, int | None]:
     """Rank of the territory (1 = highest value) among the territories of its level with the same
     parent, and how many of them have a value. (None, None) when the territory has no value."""
-    frame = _level_values(indicator_id, place.level, year)
-    own = frame[frame["code"] == place.code]
-    if own.empty or own.iloc[0]["status"] != "ok":
+    value, status, _ = store.value_of(indicator_id, place.level, year, place.code)
+    if status != "ok":
         return None, None
-    siblings = frame[(frame["parent"] == own.iloc[0]["parent"]) & (frame["status"] == "ok")]
+    frame = _level_values(indicator_id, place.level, year)
+    parent = frame.at[place.code, "parent"]
+    siblings = frame[(frame["parent"] == parent) & (frame["status"] == "ok")]
     if len(siblings) < 2:
         return None, None
-    rank = int((siblings["value"] > own.iloc[0]["value"]).sum()) + 1
+    rank = int((siblings["value"] > value).sum()) + 1
     return rank, len(siblings)
 
 

@@ -120,14 +120,37 @@ def indicator_values(indicator_id: str, level: str, year: int) -> pd.DataFrame:
     """Values of one indicator for every territory of `level` in `year`.
 
     Columns: code, name, value, status, category; one row per territory of the level, sorted by
-    code. A territory without a stored row gets the status `missing`.
+    code. A territory without a stored row gets the status `missing`. The frame is cached per
+    process and returned as a shallow copy, which copy-on-write keeps safe to modify.
     """
+    return _indicator_values(indicator_id, level, int(year)).copy(deep=False)
+
+
+@lru_cache(maxsize=256)
+def _indicator_values(indicator_id: str, level: str, year: int) -> pd.DataFrame:
     frame = indicator_frame(indicator_id)
-    frame = frame[(frame["level"] == level) & (frame["year"] == int(year))]
+    frame = frame[(frame["level"] == level) & (frame["year"] == year)]
     base = territories_of(level)[["code", "name"]]
-    merged = base.merge(frame[["code", "value", "status", "category"]], on="code", how="left")
+    stored = frame.set_index("code")[["value", "status", "category"]]
+    merged = stored.reindex(base["code"]).reset_index()
+    merged.insert(1, "name", base["name"].to_numpy())
     merged["status"] = merged["status"].astype("object").fillna("missing")
-    return merged.reset_index(drop=True)
+    return merged
+
+
+def value_of(indicator_id: str, level: str, year: int, code: str) -> tuple[float | None, str, str | None]:
+    """(value, status, category) of one territory; status `missing` when it has no row."""
+    table = _value_lookup(indicator_id, level, int(year))
+    found = table.get(code)
+    return found if found is not None else (None, "missing", None)
+
+
+@lru_cache(maxsize=256)
+def _value_lookup(indicator_id: str, level: str, year: int) -> dict[str, tuple]:
+    frame = indicator_frame(indicator_id)
+    frame = frame[(frame["level"] == level) & (frame["year"] == year)]
+    return {code: (None if pd.isna(value) else float(value), str(status), None if pd.isna(category) else str(category))
+            for code, value, status, category in zip(frame["code"], frame["value"], frame["status"], frame["category"])}
 
 
 def territory_values(level: str, code: str, indicator_ids: list[str] | None = None) -> pd.DataFrame:
@@ -137,6 +160,15 @@ def territory_values(level: str, code: str, indicator_ids: list[str] | None = No
     if indicator_ids is not None:
         rows = rows[rows["indicator"].isin(indicator_ids)]
     return rows[["indicator", "year", "value", "status", "category"]].reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def places() -> pd.DataFrame:
+    """The cultural places layer (columns of `atlas.places.PLACE_COLUMNS`)."""
+    with _lock:
+        df = pd.read_parquet(_require(build_dir() / "places.parquet"))
+    log.info("places loaded: %d rows", len(df))
+    return df
 
 
 def read_optional(name: str) -> pd.DataFrame | None:
@@ -152,5 +184,5 @@ def quality_report() -> str:
 
 def reset() -> None:
     """Forget every loaded frame, for tests that swap the build folder."""
-    for function in (manifest, territories, territories_of, values, _values_by_indicator):
+    for function in (manifest, territories, territories_of, values, _values_by_indicator, places):
         function.cache_clear()
