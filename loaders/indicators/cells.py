@@ -44,6 +44,7 @@ class Cell:
     value: float | None
     status: str
     problem: str | None = None  # text that is neither a number nor a known marker
+    kind: str = "number"  # number, blank, sentinel, marker or invalid
 
 
 def _marker_key(text: str) -> str:
@@ -67,26 +68,26 @@ def parse_cell(raw, *, sentinel: float | None = -1, blank: str = "missing",
     a real value); `blank` is the status of an empty cell.
     """
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
-        return Cell(None, blank)
+        return Cell(None, blank, kind="blank")
     if isinstance(raw, bool):
-        return Cell(None, "missing", problem=str(raw))
+        return Cell(None, "missing", problem=str(raw), kind="invalid")
     if isinstance(raw, (int, float)):
         number = float(raw)
     elif isinstance(raw, str):
         if not raw.strip():
-            return Cell(None, blank)
+            return Cell(None, blank, kind="blank")
         number = parse_number_text(raw)
         if number is None:
             status = STATUS_MARKERS.get(_marker_key(raw))
             if status is None:
-                return Cell(None, "missing", problem=raw.strip())
-            return Cell(None, status)
+                return Cell(None, "missing", problem=raw.strip(), kind="invalid")
+            return Cell(None, status, kind="marker")
     else:  # dates, times and other objects are never a statistic
-        return Cell(None, "missing", problem=str(raw))
+        return Cell(None, "missing", problem=str(raw), kind="invalid")
     if sentinel is not None and number == sentinel:
-        return Cell(None, sentinel_status)
+        return Cell(None, sentinel_status, kind="sentinel")
     if math.isinf(number):
-        return Cell(None, "missing", problem=str(raw))
+        return Cell(None, "missing", problem=str(raw), kind="invalid")
     return Cell(number, "ok")
 
 

@@ -134,11 +134,10 @@ def read_level(sheet: Sheet, spec: dict, level: str, territories: pd.DataFrame,
                                  sheet=sheet.name, row=sheet.excel_row(index), column=column,
                                  fix="write a number, leave the cell empty, or use a status "
                                      "marker such as 'n.d.' or 's'.")
-            if cell.status != "ok" and not (raw is None or str(raw).strip() == ""):
-                if sentinel is not None and isinstance(raw, (int, float)) and raw == sentinel:
-                    sentinels += 1
-                else:
-                    markers[str(raw).strip()] = markers.get(str(raw).strip(), 0) + 1
+            if cell.kind == "sentinel":
+                sentinels += 1
+            elif cell.kind == "marker":
+                markers[str(raw).strip()] = markers.get(str(raw).strip(), 0) + 1
             value = cell.value * scale if cell.value is not None else None
             status, category = cell.status, None
         values.append(value)

@@ -2,11 +2,14 @@
 
 The `Meta` sheet has key/value rows without header: `Definition`, `Source`, `Année`. Workbooks
 of other layouts (INSEE tables, zoning files) are read with `meta=False` and an explicit header
-row. python-calamine reads both `.xls` and `.xlsx`.
+row. python-calamine reads both `.xls` and `.xlsx`. A `.csv` file (`;` or `,` separated, UTF-8
+or Latin-1) is read as one sheet named after the file, every cell as text, without Meta.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import unicodedata
 from dataclasses import dataclass, field
@@ -106,8 +109,7 @@ def _read_meta(rows: list[list], label: str) -> dict[str, object]:
     return meta
 
 
-def _read_sheet(book: CalamineWorkbook, name: str, label: str, header_row: int) -> Sheet:
-    rows = book.get_sheet_by_name(name).to_python()
+def _sheet_from_rows(rows: list[list], name: str, label: str, header_row: int) -> Sheet:
     if len(rows) < header_row:
         raise BuildError("the sheet has no header row.", file=label, sheet=name, row=header_row,
                          fix="put the column names in the header row.")
@@ -135,12 +137,34 @@ def _read_sheet(book: CalamineWorkbook, name: str, label: str, header_row: int) 
                  row_numbers=numbers)
 
 
+def _read_csv(path: Path, label: str, header_row: int) -> Workbook:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # older INSEE exports
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    workbook = Workbook(path=path, label=label)
+    workbook.sheets[path.stem] = _sheet_from_rows(rows, path.stem, label, header_row)
+    return workbook
+
+
 def open_workbook(path: Path, label: str | None = None, *, meta: bool = True,
                   header_row: int = 1) -> Workbook:
     """Read every sheet of a workbook; with `meta`, require and parse its Meta sheet."""
     label = label or path.name
+    if path.suffix.lower() == ".csv":
+        if meta:
+            raise BuildError("a CSV file has no Meta sheet.", file=label,
+                             fix="set `meta: false` and give year and source in the catalogue entry.")
+        return _read_csv(path, label, header_row)
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        # Read from the bytes so that the format is detected from the content: a workbook
+        # saved as .xlsx under an .xls name still opens.
+        with open(path, "rb") as handle:
+            book = CalamineWorkbook.from_filelike(handle)
     except Exception as error:  # calamine raises its own error types for broken files
         raise BuildError(f"cannot open the workbook ({error}).", file=label,
                          fix="check that the file is a valid .xls or .xlsx workbook.") from None
@@ -153,6 +177,7 @@ def open_workbook(path: Path, label: str | None = None, *, meta: bool = True,
         workbook.meta = _read_meta(book.get_sheet_by_name(META_SHEET).to_python(), label)
     for name in names:
         if name != META_SHEET:
-            workbook.sheets[name] = _read_sheet(book, name, label, header_row)
+            rows = book.get_sheet_by_name(name).to_python()
+            workbook.sheets[name] = _sheet_from_rows(rows, name, label, header_row)
     log.debug("workbook %s: sheets %s", label, list(workbook.sheets))
     return workbook
