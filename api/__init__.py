@@ -15,6 +15,7 @@ RESOURCE_MODULES = (
     "api.territories",
     "api.indicators",
     "api.places",
+    "api.mapplaces",
     "api.export",
 )
 

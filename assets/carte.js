@@ -347,6 +347,34 @@
         }
     };
 
+    /* Place layers: one clustered layer per chosen domain or type, drawn in its domain colour. */
+    window.atlasCarte.places = {
+        point: function (feature, latlng, context) {
+            var color = (context && context.hideout && context.hideout.color) || "#444444";
+            var marker = L.circleMarker(latlng, {radius: 5, color: "#ffffff", weight: 1,
+                                                 fillColor: color, fillOpacity: 0.95});
+            marker.on("click", function () {
+                if (window.dash_clientside && window.dash_clientside.set_props) {
+                    window.dash_clientside.set_props("carte-place-click", {data: {
+                        id: feature.properties.id, lat: latlng.lat, lng: latlng.lng, at: Date.now()
+                    }});
+                }
+            });
+            return marker;
+        },
+        cluster: function (feature, latlng, index, context) {
+            var color = (context && context.hideout && context.hideout.color) || "#444444";
+            var count = feature.properties.point_count;
+            var size = count < 100 ? 30 : (count < 1000 ? 38 : 46);
+            var icon = L.divIcon({
+                html: "<div style=\"background:" + color + "\"><span>" +
+                      escapeHtml(feature.properties.point_count_abbreviated) + "</span></div>",
+                className: "carte-cluster", iconSize: L.point(size, size)
+            });
+            return L.marker(latlng, {icon: icon, keyboard: false});
+        }
+    };
+
     window.dash_clientside = Object.assign({}, window.dash_clientside, {
         carte: {
             /* Apply a new payload: restyle the existing layers, never reload the geometry. */

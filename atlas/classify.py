@@ -190,7 +190,8 @@ def _final_breaks(raw: np.ndarray, ok: np.ndarray, method: str) -> np.ndarray:
 
 
 def _as_float_array(values) -> np.ndarray:
-    array = np.asarray(values, dtype="float64").ravel()
+    # A copy: pandas 3 hands out read-only views, and the caller's array must not change.
+    array = np.array(values, dtype="float64").ravel()
     array[~np.isfinite(array)] = np.nan
     return array
 

@@ -45,10 +45,6 @@ class GeometrySource:
     departements: tuple[str, ...] = ()
 
     @property
-    def url(self) -> str:
-        return f"/geo/{self.name}.pbf?v={store.build_stamp()}"
-
-    @property
     def key(self) -> str:
         """Identifies the set of features, so the browser can tell a payload matches its layer."""
         return self.name + (":" + ",".join(self.departements) if self.departements else "")

@@ -13,6 +13,7 @@ import logging
 import time
 
 from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from dash.exceptions import MissingCallbackContextException
 
 from atlas import store
 from atlas.catalogue import load_catalogue
@@ -24,15 +25,25 @@ from atlas.mapstate import (
     palette_choices, parse_breaks_text, parse_scope,
 )
 from atlas.urlstate import build_href
+from api.territories import geometry_url
+from atlas.mapplaces import places_frame, popup_rows
 from layouts.carte import (
     TABLE_PAGE_SIZE, _string_query, breaks_text, heading, legend_children, level_options, map_label,
-    palette_options, table_columns, year_options,
+    palette_options, place_layers, places_legend, table_columns, year_options,
 )
 from layouts.components.territory_search import register_territory_search, split_value
 
 log = logging.getLogger(__name__)
 
 register_territory_search("carte-search")
+
+
+def _triggered_id():
+    """The id of the input that fired the callback; None when called outside Dash (tests)."""
+    try:
+        return ctx.triggered_id
+    except MissingCallbackContextException:
+        return None
 
 
 def control_state(indicator_id, level, year, scope, method, k, breaks, palette, lang) -> tuple[MapState, str | None]:
@@ -88,7 +99,7 @@ def update_controls(indicator_id, level, year, palette, selected, lang):
     if year not in years:
         year = years[-1] if years else None
     choices = palette_choices(indicator)
-    if ctx.triggered_id == "carte-indicator" or palette not in choices:
+    if _triggered_id() == "carte-indicator" or palette not in choices:
         palette = default_palette(indicator)
     if selected and store.territory(level, selected) is None:
         selected = None
@@ -158,9 +169,48 @@ def update_geometry(level, scope, current_url):
     if level is None:
         return no_update, no_update
     source = geometry_source(level, scope)
-    if source.url == current_url and not source.departements:
+    url = geometry_url(source.name)
+    if url == current_url and not source.departements:
         return no_update, no_update
-    return source.url, {"departements": list(source.departements)}
+    return url, {"departements": list(source.departements)}
+
+
+@callback(
+    Output("carte-places-group", "children"),
+    Output("carte-places-legend", "children"),
+    Input("carte-places", "value"),
+    State("carte-lang", "data"),
+    prevent_initial_call=True,
+)
+def update_places(selection, lang):
+    """Stack one clustered layer per chosen place domain or type, with their counts."""
+    selection = [item for item in (selection or []) if isinstance(item, str)]
+    return place_layers(selection, lang), places_legend(selection, lang)
+
+
+@callback(
+    Output("carte-place-popup", "position"),
+    Output("carte-place-popup", "children"),
+    Input("carte-place-click", "data"),
+    State("carte-lang", "data"),
+    prevent_initial_call=True,
+)
+def show_place(click, lang):
+    """Open the popup of a clicked place: name, type, address and key attributes."""
+    if not isinstance(click, dict) or not isinstance(click.get("id"), str):
+        return no_update, no_update
+    frame = places_frame()
+    if frame is None:
+        return no_update, no_update
+    match = frame[frame["place_id"] == click["id"]]
+    if match.empty:
+        log.warning("place %r clicked on the map is not in places.parquet", click["id"][:40])
+        return no_update, no_update
+    place = match.iloc[0].to_dict()
+    rows = []
+    for label, text in popup_rows(place, lang):
+        rows.extend([html.Dt(label), html.Dd(text)])
+    return [click["lat"], click["lng"]], [html.Strong(place.get("name") or ""), html.Dl(rows)]
 
 
 @callback(
@@ -241,7 +291,8 @@ def update_table(indicator_id, level, year, scope, page, sort_by, lang):
     if indicator_id not in load_catalogue() or year is None:
         return [], 1, no_update, 0
     indicator = load_catalogue().get(indicator_id)
-    if ctx.triggered_id is not None and ctx.triggered_id != "carte-table":
+    triggered = _triggered_id()
+    if triggered is not None and triggered != "carte-table":
         page = 0  # a new indicator, level, year or scope starts again at the top of the ranking
     frame = level_frame(indicator_id, level, int(year), scope if level == "commune" else None)
     column, ascending = "rank", True

@@ -21,7 +21,9 @@ from atlas.formatting import format_number
 from atlas.i18n import normalize_lang, t
 from atlas.mapdata import geometry_source, inset_frames, payload_for
 from atlas.mapstate import MapState, map_levels, palette_choices, parse_state, state_query
+from atlas.mapplaces import layer_counts, layer_specs, places_frame
 from atlas.places import taxonomy
+from api.territories import geometry_url, geometry_version
 from layouts.components.indicator_picker import indicator_dropdown
 from layouts.components.page import invalid_params_notice, page_header, store_missing_notice
 from layouts.components.territory_search import territory_dropdown
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 dash.register_page(__name__, path="/", name="Carte", order=0)
 
 CHOROPLETH = Namespace("atlasCarte", "choropleth")
+PLACES = Namespace("atlasCarte", "places")
 TABLE_PAGE_SIZE = 20
 # Metropolitan France and the overseas insets, in display coordinates (south-west, north-east).
 METROPOLE_BOUNDS = ((41.3, -5.2), (51.1, 9.6))
@@ -171,17 +174,17 @@ def map_view(state: MapState, lang: str) -> html.Div:
                            interactive=False)
               for item in frames]
     choropleth = dl.GeoJSON(
-        id="carte-geojson", url=source.url, format="geobuf",
+        id="carte-geojson", url=geometry_url(source.name), format="geobuf",
         hideout={"departements": list(source.departements)},
         style=CHOROPLETH("style"), onEachFeature=CHOROPLETH("onEachFeature"),
         filter=CHOROPLETH("filter"), bubblingMouseEvents=False,
     )
-    places = dl.GeoJSON(id="carte-places-layer", data=None, cluster=True, zoomToBoundsOnClick=True,
-                        superClusterOptions={"radius": 60, "maxZoom": 12})
+    places = dl.LayerGroup(id="carte-places-group", children=place_layers(list(state.places), lang))
+    popup = dl.Popup(id="carte-place-popup", children=[], position=None, className="carte-popup")
     leaflet = dl.MapContainer(
         id="carte-map", preferCanvas=True, zoomSnap=0.25, minZoom=4, maxZoom=14,
         attributionControl=False, trackViewport=True, className="carte-leaflet",
-        children=[*insets, choropleth, places], **view,
+        children=[*insets, choropleth, places, popup], **view,
     )
     return html.Div(
         id="carte-map-region", role="region", className="carte-map-region",
@@ -194,6 +197,36 @@ def map_view(state: MapState, lang: str) -> html.Div:
             ]),
         ],
     )
+
+
+def place_layers(selection: list[str], lang: str) -> list:
+    """One clustered point layer per chosen domain or type, each loading only its points."""
+    layers = []
+    for spec in layer_specs(selection, lang):
+        layers.append(dl.GeoJSON(
+            id=f"carte-places-{spec['id']}", url=f"/geo/places/{spec['id']}.pbf?v={geometry_version()}",
+            format="geobuf", cluster=True, zoomToBoundsOnClick=True,
+            superClusterOptions={"radius": 55, "maxZoom": 13},
+            pointToLayer=PLACES("point"), clusterToLayer=PLACES("cluster"),
+            hideout={"color": spec["color"]},
+        ))
+    return layers
+
+
+def places_legend(selection: list[str], lang: str) -> list:
+    """Legend of the place layers: colour, name and number of places of each."""
+    specs = layer_specs(selection, lang)
+    if not specs:
+        return []
+    frame = places_frame()
+    if frame is None:
+        return [html.P(t("carte.places_unavailable", lang), className="carte-legend-note")]
+    counts = layer_counts(frame, specs)
+    rows = [html.Li([html.Span(className="carte-dot", style={"background": spec["color"]}, **{"aria-hidden": "true"}),
+                     html.Span(f"{spec['label']} : " if lang == "fr" else f"{spec['label']}: "),
+                     html.Span(t("carte.places_count", lang, count=format_number(count, 0, lang)))])
+            for spec, count in zip(specs, counts)]
+    return [html.H4(t("carte.places", lang), className="carte-legend-title"), html.Ul(rows)]
 
 
 def map_label(state: MapState, lang: str) -> str:
@@ -251,6 +284,8 @@ def layout(**params):
                 map_view(state, lang),
                 html.Div(id="carte-legend", className="carte-legend", **{"aria-live": "polite"},
                          children=legend_children(payload.legend, lang)),
+                html.Div(id="carte-places-legend", className="carte-places-legend", **{"aria-live": "polite"},
+                         children=places_legend(list(state.places), lang)),
             ]),
             html.Aside(id="carte-panel", className="carte-panel", **{"aria-live": "polite"},
                        **({"aria-label": t("carte.panel_label", lang)})),
@@ -262,6 +297,7 @@ def layout(**params):
         dcc.Store(id="carte-query", data=_string_query(state)),
         dcc.Store(id="carte-selected", data=state.code),
         dcc.Store(id="carte-zoom", data={"code": state.code} if state.code else None),
+        dcc.Store(id="carte-place-click"),
         dcc.Store(id="carte-sink-paint"),
         dcc.Store(id="carte-sink-select"),
         dcc.Store(id="carte-sink-url"),
@@ -313,7 +349,6 @@ def legend_children(legend: dict, lang: str) -> list:
                                className="carte-legend-note"))
     if not legend["entries"]:
         children.append(html.P(t("legend.no_value", lang), className="carte-legend-note"))
-    children.append(html.Div(id="carte-places-legend", className="carte-places-legend"))
     children.append(html.Div(className="source-line", children=[
         html.Span(t("common.source_year", lang, source=legend["source"], year=legend["year"])),
         html.Details([html.Summary(t("common.definition", lang)), html.P(legend["definition"])]),

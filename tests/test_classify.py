@@ -255,3 +255,11 @@ def test_categories_by_catalogue_order():
     classes, counts = classify_categories(["b", None, "a", "b", "zz", float("nan")], ["a", "b", "c"])
     assert classes.tolist() == [1, -1, 0, 1, -1, -1]
     assert counts == (1, 2, 0)
+
+
+def test_read_only_input_is_not_modified():
+    values = np.array([1.0, np.inf, 3.0, 4.0])
+    values.setflags(write=False)
+    result = classify(values, "quantiles", 3)
+    assert result.n_missing == 1
+    assert values[1] == np.inf
