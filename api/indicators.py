@@ -4,8 +4,8 @@
   only in computations).
 - `GET /api/v1/indicators/<id>`: one catalogue entry.
 - `GET /api/v1/indicators/<id>/values?level=&year=&format=json|csv|xlsx|geojson`: one value
-  per territory of the level, with its status; `year` defaults to the latest one, `dialect=fr`
-  gives a French CSV (`;` and decimal comma).
+  per territory of the level, with its status. `year` defaults to the latest one, and
+  `dialect=fr` gives a French CSV (`;` and decimal comma).
 
 `lang=fr|en` (default fr) selects the language of labels. An invalid parameter returns HTTP 400
 (404 for an unknown indicator) with a JSON message naming the valid choices.
@@ -65,7 +65,7 @@ def _describe(indicator: Indicator, lang: str) -> dict:
 
 @bp.get("/api/v1/indicators")
 def list_indicators():
-    """The catalogue as JSON, in catalogue order."""
+    """Return the catalogue as JSON, in catalogue order."""
     lang = normalize_lang(request.args.get("lang"))
     include_hidden = request.args.get("include_hidden") in ("1", "true")
     catalogue = load_catalogue()
@@ -90,7 +90,7 @@ def describe_indicator(indicator_id: str):
 
 
 def _metadata(indicator: Indicator, level: str, year: int, lang: str) -> dict:
-    """The same metadata keys as the page exports (`atlas.export`)."""
+    """Return the metadata rows of an export, with the keys of the page exports (`atlas.export`)."""
     return {
         "indicator": indicator.id,
         "label": indicator.text("label", lang),

@@ -15,7 +15,9 @@ fields (YAML):
   sequential, diverging or categorical and a ColorBrewer scheme name.
 - `categories`: for categorical indicators, a list of `{code, label: {fr, en}, color}`.
 - `hidden`: true for parts used only to compute other indicators (not offered in menus).
-- `input`: free-form instructions for the loader that reads the indicator.
+- `input`: instructions for the loader that reads the indicator; `loader: deps` entries are
+  read without code by the generic workbook reader (keys in `loaders/indicators/reader.py`,
+  guide in docs/ADDING_AN_INDICATOR.md).
 - `series_breaks`: optional list of `{year, label: {fr, en}}`, the first year of a new
   definition or source in a time series (charts mark them; `atlas.evolution.break_years`).
 """

@@ -1,7 +1,7 @@
 """The generic workbook reader on small workbooks made here, good and bad.
 
 Bad workbooks must stop the build with a BuildError that names the file, sheet, row and
-problem; a failed build must leave the previous build folder untouched.
+problem. A failed build must leave the previous build folder untouched.
 """
 
 import shutil

@@ -64,8 +64,8 @@ def parse_cell(raw, *, sentinel: float | None = -1, blank: str = "missing",
                sentinel_status: str = "missing") -> Cell:
     """Turn one raw cell into a number or a status.
 
-    `sentinel` is the number that means "no figure" in this column (None when every number is
-    a real value); `blank` is the status of an empty cell.
+    `sentinel` is the number that means "no figure" in this column, or None when every number
+    is a real value. `blank` is the status of an empty cell.
     """
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
         return Cell(None, blank, kind="blank")
@@ -129,7 +129,8 @@ def normalize_name(name) -> str:
     """
     plain = unicodedata.normalize("NFKD", str(name or "")).encode("ascii", "ignore").decode()
     words = re.sub(r"[^a-z0-9]+", " ", plain.lower()).split()
-    words = ["saint" if w == "st" else "sainte" if w == "ste" else w for w in words]
+    abbreviations = {"st": "saint", "ste": "sainte"}
+    words = [abbreviations.get(word, word) for word in words]
     if len(words) > 1 and words[0] in ("la", "le", "les", "l"):
         words = words[1:]
     return " ".join(words)

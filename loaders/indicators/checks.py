@@ -118,7 +118,7 @@ def _numeric_columns(sheet: Sheet, skip: set[str]) -> dict[str, list]:
 
 
 def scan_columns(engine: Engine, folder: Path) -> dict[str, pd.DataFrame]:
-    """Every numeric column of every one-row-per-territory sheet, by level, aligned on codes."""
+    """Collect every numeric column of the one-row-per-territory sheets, by level, on codes."""
     by_level: dict[str, dict[str, pd.Series]] = {}
     for path in sorted(folder.glob("*.xls*")):
         relative = str(path.relative_to(engine.raw_dir))

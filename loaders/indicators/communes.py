@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class MappingFacts:
-    """What the mapping did, for the quality report."""
+    """Facts about one mapping, for the quality report."""
 
     renamed: int = 0  # rows whose code changed without merging
     merged: dict[str, list[str]] = field(default_factory=dict)  # new code -> old codes

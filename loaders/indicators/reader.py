@@ -6,8 +6,8 @@
 - `sheets` (required): level -> sheet name, for each level the workbook provides.
 - `column` (required): header of the value column.
 - `code_column`: header of the code column (default: the first header starting with "Code").
-- `match_names`: true when a sheet has no code column; territories are then found by name
-  (`name_column`, default the first column) among the territories of the level.
+- `match_names`: true when a sheet has no code column. Territories are then found by their
+  name (`name_column`, default the first column) among the territories of the level.
 - `scale`: factor applied to every number (1000 for thousands of euros).
 - `sentinel`: number that means "no figure" (default -1; null when every number is real).
 - `blank`: status of an empty cell (default `missing`).
@@ -81,8 +81,8 @@ def read_level(sheet: Sheet, spec: dict, level: str, territories: pd.DataFrame,
                valid_codes: set[str] | None, categorical: bool = False) -> LevelRead:
     """Read the indicator column of one sheet into codes, values and statuses.
 
-    `valid_codes` is the set of codes a row may carry (for communes: every code of the
-    crosswalk, any vintage); rows with other codes count as unknown.
+    `valid_codes` is the set of codes a row may carry (for communes, every code of the
+    crosswalk in any vintage). Rows with other codes count as unknown.
     """
     rows_mode = spec.get("rows", "one")
     if rows_mode not in ROW_MODES:
@@ -179,6 +179,7 @@ def _collapse_rows(frame: pd.DataFrame, mode: str, sheet: Sheet, column: str) ->
     duplicated = frame["code"].duplicated(keep=False)
     if not duplicated.any():
         return frame.drop(columns="row")
+
     if mode == "one":
         rows = frame.loc[duplicated, "row"].tolist()
         code = frame.loc[duplicated, "code"].iloc[0]
@@ -187,6 +188,7 @@ def _collapse_rows(frame: pd.DataFrame, mode: str, sheet: Sheet, column: str) ->
                          row=rows[0], fix="remove the duplicated rows, or set `rows: sum` or "
                                           "`rows: same` for a long-format sheet.")
     groups = frame.groupby("code", sort=False)
+
     if mode == "same":
         distinct = groups["value"].nunique(dropna=False)
         if (distinct > 1).any():
@@ -197,6 +199,7 @@ def _collapse_rows(frame: pd.DataFrame, mode: str, sheet: Sheet, column: str) ->
                              file=sheet.workbook, sheet=sheet.name, row=rows[0], column=column,
                              fix="make the repeated value identical on every row.")
         return groups.first().reset_index().drop(columns="row")
+
     # mode == "sum": a territory is ok when at least one of its rows is; the other rows are
     # sectors without a figure, which add nothing.
     ok = frame["status"] == "ok"
