@@ -4,7 +4,7 @@ Two kinds of source are combined:
 - the INSEE movements file (COG 2019) lists every code change from 1943 to 2019 as events;
 - yearly reference lists (COG 2019, 2021, 2022, 2024, 2025, plus the EPCI member lists of 2020
   and 2023) show which codes were current each year. A code current one year and gone the next
-  ended on 1 January of that next year; the later list says where it went (commune déléguée or
+  ended on 1 January of that next year, and the later list shows where it went (commune déléguée or
   associée of a chef-lieu, or one of the `anciensCodes` of a current commune).
 
 Each code that is not current in 2025 is followed along its successors until a 2025 commune is
@@ -104,7 +104,7 @@ def map_commune_codes(codes: pd.Series, crosswalk: pd.DataFrame) -> pd.DataFrame
 
 
 def _primary_rows(crosswalk: pd.DataFrame) -> pd.DataFrame:
-    """One row per old code: identity first; several distinct targets give a null new_code."""
+    """Reduce the crosswalk to one row per old code, with a null new_code for split codes."""
     cw = crosswalk[["old_code", "new_code", "change_type"]]
     targets = cw.groupby("old_code")["new_code"].nunique()
     identity = cw[cw["change_type"] == "identity"]
@@ -153,18 +153,19 @@ def read_movements(path: Path) -> pd.DataFrame:
 
 def _add_movement_events(history: _History, movements: pd.DataFrame) -> None:
     """Record, for each code that stops being a commune on a date, where its territory went."""
-    for (date, code), rows in movements.groupby(["date_eff", "com_av"], sort=False):
-        before = rows[rows["typecom_av"] == "COM"]
+    events: dict[tuple[str, str], list[tuple[str, str, str, str]]] = defaultdict(list)
+    for mod, date, kind_before, code, kind_after, code_after in movements.itertuples(
+            index=False, name=None):
+        events[(date, code)].append((mod, kind_before, kind_after, code_after))
         history.seen.add(code)
-        history.seen.update(rows["com_ap"])
-        if before.empty:
-            continue
-        after = before[before["typecom_ap"] == "COM"]
-        successors = set(after["com_ap"])
+        history.seen.add(code_after)
+    for (date, code), rows in events.items():
+        after = [(mod, code_after) for mod, kind_before, kind_after, code_after in rows
+                 if kind_before == "COM" and kind_after == "COM"]
+        successors = {code_after for _, code_after in after}
         if code in successors or not successors:
             continue  # the code stays a commune (it absorbed others or lost a part)
-        history.add_end(code, date, successors, MOVEMENT_TYPES.get(after["mod"].iloc[0],
-                                                                    "movement"))
+        history.add_end(code, date, successors, MOVEMENT_TYPES.get(after[0][0], "movement"))
 
 
 @dataclass
@@ -214,7 +215,7 @@ def _add_snapshot_events(history: _History, snapshots: list[Snapshot]) -> None:
         if not (after.parent_of or after.old_codes) and index + 2 < len(snapshots):
             # Lists built from EPCI members miss the few communes outside any EPCI.
             gone = [code for code in gone if code not in snapshots[index + 2].current]
-        # The first complete list from `after.year` on says where a code went.
+        # The first complete list from `after.year` on shows where a code went.
         lookups = [s for s in full if s.year >= after.year]
         for code in gone:
             successor, change_type = _locate(code, lookups)

