@@ -2,8 +2,8 @@
 
 Views: carte, comparaison, evolution, portrait (those whose functions exist). Formats: png, svg,
 pdf (images, rendered by the system Chromium) and csv, xlsx (data). `GET /export/` lists the
-views and formats available now. Errors are JSON (or a short HTML page for a browser that asks
-for HTML): 400 for an invalid parameter, 404 for an unknown view, 503 when no browser is
+views and formats available now. Errors are JSON, or a short HTML page when the request
+prefers HTML: 400 for an invalid parameter, 404 for an unknown view, 503 when no browser is
 available or every renderer is busy, 504 when a render times out.
 """
 
@@ -36,7 +36,7 @@ def _wants_html() -> bool:
 
 
 def _error(status: int, message: str, lang: str, retry_after: int | None = None, **details):
-    """A JSON error, or a small HTML page when a browser navigates to the export URL."""
+    """Return a JSON error, or a small HTML page when a browser navigates to the export URL."""
     if _wants_html():
         title = t("export.error_title", lang)
         body = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
@@ -54,7 +54,7 @@ def _error(status: int, message: str, lang: str, retry_after: int | None = None,
 
 @bp.get("/export/")
 def export_index():
-    """The views that can be exported now, with their formats."""
+    """List the views that can be exported now, with their formats."""
     return jsonify({"views": available_views(),
                     "url": "/export/<view>.<format>?<query string of the page>",
                     "size_parameters": ["width", "width_cm", "preset=note|slide"],

@@ -1,11 +1,11 @@
 """The Carte view for exports: a vector choropleth figure and the table behind it.
 
 The figure is a plotly outline map (`go.Choropleth`) built from the browser geometry, so SVG and
-PDF exports are real vector paths, one per territory. It carries everything a reader of a
-printed note needs: title (indicator, level, year), unit, legend with the class bounds and the
-number of territories in each class, the statuses that are not values (secret, missing, not
-published) as their own swatches, the selected territory outlined, territory names where they
-fit, the overseas inset frames, the source and year, and the atlas name.
+PDF exports are real vector paths, one per territory. It shows the title (indicator, level,
+year) and the unit. The legend gives the class bounds with the number of territories in each
+class, and each status that is not a value (secret, missing, not published) gets its own
+swatch. The selected territory is outlined, names are written where they fit, the overseas
+insets are framed, and the source, year and atlas name close the figure.
 
 The query string is read by the map page's own parser (`atlas.mapstate.parse_state`) and the
 classes, colours and legend entries come from the payload the screen map draws
@@ -172,9 +172,9 @@ def label_positions(geometry: LevelGeometry, names: Mapping[str, str], font: int
     """Territories whose name fits inside their shape at this size: code, text, lon, lat, size.
 
     The name is placed at the pole of inaccessibility of the largest part of the shape and may
-    wrap on up to three lines. It is kept when its estimated text box lies inside that part
-    (COVERAGE of its area at least) and overlaps no label already placed; larger territories
-    are placed first, at most MAX_LABELS.
+    wrap on up to three lines. It is kept when at least COVERAGE of its estimated text box lies
+    inside that part and the box overlaps no label already placed. Larger territories are
+    placed first, at most MAX_LABELS.
     """
     columns = ["code", "text", "lon", "lat", "size"]
     if not len(geometry.codes):
@@ -227,7 +227,7 @@ def _inset_traces(frames: list[dict]) -> list[go.Scattergeo]:
 
 
 def _frames_in_use(geometry: LevelGeometry, frames: list[dict]) -> list[dict]:
-    """The inset frames that contain at least one territory of the level."""
+    """Return the inset frames that contain at least one of the shapes."""
     return [inset for inset in frames
             if np.any(shapely.intersects(geometry.geometries, shapely.box(*inset["frame"])))]
 
@@ -261,7 +261,7 @@ def _label_font(level: str, drawn: int) -> int | None:
 
 
 def build_map_figure(state: MapState, width: int = 800, height: int = 560) -> go.Figure:
-    """The vector map of `state`; `width` x `height` (CSS pixels) decides which names fit."""
+    """Build the vector map of `state`; `width` x `height` (CSS pixels) decide which names fit."""
     lang = state.lang
     indicator = load_catalogue().get(state.indicator)
     classes = map_classes(state)
@@ -348,7 +348,7 @@ def _state(params: Mapping[str, str]) -> MapState:
 
 
 def map_figures(params: Mapping[str, str], lang: str | None = None, size=None) -> list[go.Figure]:
-    """The Carte view as one figure (registry contract), laid out for `size` when given.
+    """Build the Carte view as one figure (registry contract), laid out for `size` when given.
 
     The language comes from the query string, like on the page.
     """
@@ -358,7 +358,7 @@ def map_figures(params: Mapping[str, str], lang: str | None = None, size=None) -
 
 
 def map_table(params: Mapping[str, str]) -> tuple[pd.DataFrame, list[dict]]:
-    """The values behind the map, one row per territory, with class and status labels."""
+    """Return the values behind the map, one row per territory, with class and status labels."""
     state = _state(params)
     lang = state.lang
     indicator = load_catalogue().get(state.indicator)
@@ -369,7 +369,9 @@ def map_table(params: Mapping[str, str]) -> tuple[pd.DataFrame, list[dict]]:
         "code": frame["code"],
         "name": frame["name"],
         "year": state.year,
-        "value": pd.to_numeric(frame["value"], errors="coerce").where(frame["status"] == "ok"),
+        # Three decimals more than the atlas shows: enough to recompute, without float noise.
+        "value": pd.to_numeric(frame["value"], errors="coerce").where(frame["status"] == "ok")
+                   .round(indicator.decimals + 3),
         "status": frame["status"],
         "status_label": [t(f"common.status_{status}", lang) for status in frame["status"]],
         "class": [int(c) + 1 if c >= 0 else None for c in frame["class"]],

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import tempfile
+import urllib.parse
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -109,11 +110,11 @@ class LevelGeometry:
         return self.shapes.geometries
 
     def subset(self, codes) -> LevelGeometry:
-        """The shapes of `codes` only (same GeoJSON file), in code order."""
-        wanted = set(codes)
-        mask = np.fromiter((code in wanted for code in self.codes), dtype=bool, count=len(self.codes))
-        kept = tuple(code for code, keep in zip(self.codes, mask) if keep)
-        return LevelGeometry(LevelShapes(kept, self.geometries[mask], ()), self.url)
+        """Return the shapes of `codes` only (same GeoJSON file), in code order."""
+        selected = set(codes)
+        mask = np.fromiter((code in selected for code in self.codes), dtype=bool, count=len(self.codes))
+        subset_codes = tuple(code for code, keep in zip(self.codes, mask) if keep)
+        return LevelGeometry(LevelShapes(subset_codes, self.geometries[mask], ()), self.url)
 
 
 def write_geojson(shapes: LevelShapes, path: Path) -> None:
@@ -138,5 +139,13 @@ def _level_geometry(level: str, stamp: str) -> LevelGeometry:
 
 
 def level_geometry(level: str) -> LevelGeometry:
-    """Shapes of `level` and their GeoJSON file, prepared once per build and process."""
-    return _level_geometry(level, store.build_stamp())
+    """Shapes of `level` and their GeoJSON file, prepared once per build and process.
+
+    The file is written again when something (a /tmp cleaner) removed it.
+    """
+    geometry = _level_geometry(level, store.build_stamp())
+    path = Path(urllib.parse.unquote(urllib.parse.urlparse(geometry.url).path))
+    if not path.exists():
+        log.warning("export geometry file %s is gone; writing it again", path)
+        write_geojson(geometry.shapes, path)
+    return geometry

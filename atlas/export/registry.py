@@ -3,7 +3,8 @@
 A view is exported from the same functions the page uses:
 - `table(params) -> (DataFrame, metadata rows)`: data downloads (CSV, XLSX);
 - `figures(params, lang) -> list[go.Figure]`: images (PNG, SVG, PDF);
-- optionally `sections(params, lang) -> list[pdf blocks]`: an A4 document for `.pdf`.
+- optionally `sections(params, lang)`: the blocks of an A4 document for `.pdf` (see
+  `atlas.export.pdf`), as a list or as a dict with `title`, `subtitle` and `blocks`.
 
 `params` is the page's query string as a dict of strings. Functions are named
 `"module:attribute"` and looked up lazily, so a view whose module is not written yet is simply

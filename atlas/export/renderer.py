@@ -1,8 +1,8 @@
 """A bounded pool of kaleido renderers in the system Chromium, shared by every export.
 
 Plotly figures become PNG, SVG or PDF in a headless Chromium driven by kaleido 1.x. Starting
-the browser takes 1.5-4 s, so one browser is started lazily on the first export and reused; it
-holds `size` tabs, which is how many figures render at the same time. Requests beyond that wait
+the browser takes 1.5-4 s, so one browser is started lazily on the first export and reused. It
+has `size` tabs, which is how many figures render at the same time. Requests beyond that wait
 for a tab, at most `queue_wait` seconds, and then get `ExportBusy`.
 
 Safety rules, each enforced here:
@@ -80,23 +80,31 @@ def _env_float(name: str, default: float) -> float:
         return default
 
 
+def default_size() -> int:
+    """Return the default pool size: one tab per two cores, at most two, because each tab renders
+    on a core of its own and the app and the browser's other processes need the rest."""
+    return max(1, min(2, (os.cpu_count() or 1) // 2))
+
+
 @dataclass(frozen=True)
 class PoolSettings:
     """Pool size and time limits, read from the environment."""
 
     size: int = 1
-    render_timeout: float = 30.0
+    # A national commune map (35,000 shapes) renders in 6-15 s on 2 cores; the timeout leaves
+    # room for a loaded machine.
+    render_timeout: float = 45.0
     start_timeout: float = 30.0
-    queue_wait: float = 30.0
+    queue_wait: float = 60.0
     recycle_after: int = 200
 
     @classmethod
     def from_env(cls) -> PoolSettings:
         return cls(
-            size=_env_int("ATLAS_EXPORT_RENDERERS", 1, 1, 8),
-            render_timeout=_env_float("ATLAS_EXPORT_TIMEOUT", 30.0),
+            size=_env_int("ATLAS_EXPORT_RENDERERS", default_size(), 1, 8),
+            render_timeout=_env_float("ATLAS_EXPORT_TIMEOUT", 45.0),
             start_timeout=_env_float("ATLAS_EXPORT_START_TIMEOUT", 30.0),
-            queue_wait=_env_float("ATLAS_EXPORT_QUEUE_WAIT", 30.0),
+            queue_wait=_env_float("ATLAS_EXPORT_QUEUE_WAIT", 60.0),
             recycle_after=_env_int("ATLAS_EXPORT_RECYCLE", 200, 1, 100_000),
         )
 
@@ -105,7 +113,7 @@ def browser_path() -> str | None:
     """Return the Chromium executable to use, or None when there is none.
 
     `BROWSER_PATH` wins when it is set, even if it points nowhere, so that an administrator
-    can turn exports off; otherwise `chromium` (Debian) or `chromium-browser` on PATH.
+    can turn exports off. Without it, `chromium` (Debian) or `chromium-browser` on PATH is used.
     """
     configured = os.environ.get("BROWSER_PATH")
     if configured:
@@ -320,7 +328,7 @@ _pool_lock = threading.Lock()
 
 
 def get_pool() -> RendererPool:
-    """The process-wide pool (one per gunicorn worker), created on first use."""
+    """Return the process-wide pool (one per gunicorn worker), created on first use."""
     global _pool
     with _pool_lock:
         if _pool is None:

@@ -6,7 +6,7 @@ parameters below are read here:
 
 - `width`, `width_cm`, `preset`: image size (see `atlas.export.sizes`);
 - `chart`: which figure of a view with several, 1-based (default 1). A `.pdf` without `chart`
-  holds every figure of the view on A4 pages when the view has more than one;
+  contains every figure of the view on A4 pages when the view has more than one;
 - `sep`: `fr` for French CSV (`;` separator, `,` decimals, UTF-8 with BOM) or `intl`.
 
 Results are cached on (view, format, normalised query string, build stamp).
@@ -92,7 +92,8 @@ class ExportResult:
 
 
 def normalized_query(params: Mapping[str, str]) -> str:
-    """The query string with empty values dropped, keys sorted and French (the default) implicit."""
+    """Return the query string with empty values dropped, keys sorted and French (the default)
+    left implicit."""
     items = []
     for key in sorted(params):
         value = str(params[key]).strip()
@@ -123,7 +124,7 @@ def _slug(text: str) -> str:
 
 
 def export_filename(view: str, fmt: str, params: Mapping[str, str]) -> str:
-    """A readable file name such as `atlas-carte-cinemas-departement-2022.png`."""
+    """Return a readable file name such as `atlas-carte-cinemas-departement-2022.png`."""
     parts = ["atlas", view]
     for name in FILENAME_PARAMETERS:
         value = _slug(str(params.get(name) or ""))
@@ -213,7 +214,9 @@ def _chart_number(params: Mapping[str, str], count: int) -> int | None:
 
 def _has_atlas_note(fig: go.Figure, lang: str) -> bool:
     site = t("common.site_title", lang)
-    return any(site in str(annotation.text or "") for annotation in fig.layout.annotations)
+    # Long source notes are wrapped with <br>, possibly inside the atlas name.
+    texts = (re.sub(r"\s*<br\s*/?>\s*", " ", str(annotation.text or "")) for annotation in fig.layout.annotations)
+    return any(site in text for text in texts)
 
 
 def prepare_figure(fig: go.Figure, lang: str, metadata: Sequence[Mapping[str, object]] = ()) -> go.Figure:
@@ -267,7 +270,7 @@ def _export_image(view: ExportView, fmt: str, params: dict[str, str]) -> bytes:
 
 
 def _metadata_if_needed(view: ExportView, params: dict[str, str], fig: go.Figure, lang: str) -> list:
-    """The view's metadata rows, computed only when the figure lacks its source line."""
+    """Return the view's metadata rows, computed only when the figure lacks its source line."""
     if _has_atlas_note(fig, lang) or view.table_function() is None:
         return []
     _, metadata = view.table_function()(_page_params(params))
@@ -276,7 +279,7 @@ def _metadata_if_needed(view: ExportView, params: dict[str, str], fig: go.Figure
 
 def _export_document(view: ExportView, params: dict[str, str], lang: str,
                      figures: list[go.Figure]) -> bytes:
-    """An A4 PDF: the view's own blocks when it defines them, else one block per figure."""
+    """Build an A4 PDF: the view's own blocks when it defines them, else one block per figure."""
     title = t(f"export.view_{view.name}", lang)
     subtitle = ""
     sections = view.sections_function()

@@ -1,7 +1,7 @@
 """Print sizes of exported images: pixels, centimetres at 300 dpi, and presets.
 
 A figure is laid out at a width in CSS pixels (96 per inch), which fixes how big the text is
-next to the drawing; PNG output is then scaled up to the requested pixel count, while SVG and
+next to the drawing. PNG output is then scaled up to the requested pixel count, while SVG and
 PDF keep the CSS size as their physical size. So a "note" export pasted at 16 cm in a word
 processor shows 12 px text as 9 pt, the same as in the atlas.
 
@@ -57,12 +57,25 @@ class ImageSize:
         return self.png_scale if fmt == "png" else self.vector_scale
 
     def pixel_size(self, fmt: str) -> tuple[int, int]:
+        """Output size in pixels (CSS pixels for SVG and PDF), as Chromium truncates it."""
         scale = self.scale_for(fmt)
-        return round(self.width * scale), round(self.height * scale)
+        return int(self.width * scale), int(self.height * scale)
 
 
 def cm_to_css_px(cm: float) -> int:
     return round(cm / CM_PER_INCH * CSS_DPI)
+
+
+def _scale_to(pixels: int, layout_width: int) -> float:
+    # Chromium truncates width * scale, so a quarter pixel more keeps `pixels` exact.
+    return (pixels + 0.25) / layout_width
+
+
+def _print_size(cm: float, aspect: float, label: str) -> ImageSize:
+    """`cm` wide: laid out at 96 CSS pixels per inch, PNG scaled to exactly 300 dpi."""
+    width = cm_to_css_px(cm)
+    target = round(cm / CM_PER_INCH * PRINT_DPI)
+    return ImageSize(width, round(width * aspect), _scale_to(target, width), label)
 
 
 def _number(params: Mapping[str, str], name: str, low: float, high: float, unit: str) -> float:
@@ -81,7 +94,7 @@ def parse_size(params: Mapping[str, str], default_width: int, default_height: in
     """Read the size parameters of an export request.
 
     `default_width` x `default_height` is the view's natural layout in CSS pixels; its aspect
-    ratio is kept unless the slide preset asks for 16:9. Raises SizeError on an invalid value or
+    ratio is kept, except by the slide preset (16:9). Raises SizeError on an invalid value or
     on more than one size parameter.
     """
     given = [name for name in SIZE_PARAMETERS if str(params.get(name) or "").strip()]
@@ -96,8 +109,7 @@ def parse_size(params: Mapping[str, str], default_width: int, default_height: in
     if name == "preset":
         preset = str(params["preset"]).strip().lower()
         if preset == "note":
-            width = cm_to_css_px(NOTE_WIDTH_CM)
-            return ImageSize(width, round(width * aspect), PRINT_DPI / CSS_DPI, "note")
+            return _print_size(NOTE_WIDTH_CM, aspect, "note")
         if preset == "slide":
             width, height = SLIDE_LAYOUT
             return ImageSize(width, height, SLIDE_PNG_WIDTH / width, "slide")
@@ -106,10 +118,9 @@ def parse_size(params: Mapping[str, str], default_width: int, default_height: in
 
     if name == "width_cm":
         cm = _number(params, "width_cm", MIN_WIDTH_CM, MAX_WIDTH_CM, "centimetres")
-        width = cm_to_css_px(cm)
-        return ImageSize(width, round(width * aspect), PRINT_DPI / CSS_DPI, f"{cm:g}cm")
+        return _print_size(cm, aspect, f"{cm:g}cm")
 
     pixels = round(_number(params, "width", MIN_WIDTH_PX, MAX_WIDTH_PX, "pixels"))
     layout_width = min(pixels, MAX_LAYOUT_WIDTH)
-    scale = pixels / layout_width
+    scale = _scale_to(pixels, layout_width) if pixels != layout_width else 1.0
     return ImageSize(layout_width, round(layout_width * aspect), scale, f"{pixels}px", vector_scale=scale)
