@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import re
 import threading
 from functools import lru_cache
 
+import pandas as pd
 from flask import Response, request
 
 from api import bp
@@ -54,14 +56,28 @@ def list_territories():
 
     if text:
         rows = territory_search.search(territories, text, level=level, limit=int(limit))
-    else:
-        rows = store.territories_of(level)
-    return [_territory_json(row) for _, row in rows.iterrows()]
+        return _territories_json(rows)
+    body = _level_json(level, store.build_stamp() if store.is_built() else "")
+    return Response(body, mimetype="application/json")
 
 
-def _territory_json(row) -> dict:
-    return {"code": row["code"], "name": row["name"], "level": row["level"],
-            "parents": territory_search.parent_codes(row)}
+def _territories_json(rows) -> list[dict]:
+    """Serialise territory rows as `{"code", "name", "level", "parents"}` dicts."""
+    columns = [c for c in territory_search.PARENT_COLUMNS if c in rows.columns]
+    result = []
+    for record in rows[["code", "name", "level", *columns]].itertuples(index=False, name=None):
+        code, name, level, *parents = record
+        result.append({"code": code, "name": name, "level": level,
+                       "parents": {column: value for column, value in zip(columns, parents)
+                                   if value is not None and not pd.isna(value)}})
+    return result
+
+
+@lru_cache(maxsize=16)
+def _level_json(level: str, stamp: str) -> bytes:
+    """The whole list of a level, serialised once per build (`stamp` is part of the key)."""
+    return json.dumps(_territories_json(store.territories_of(level)), ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
 
 
 @bp.get("/geo/<name>.pbf")

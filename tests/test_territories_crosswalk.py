@@ -52,6 +52,13 @@ def test_changes_after_2019(crosswalk_frame):
     assert cw.loc["59380", "new_code"] == "59183"
 
 
+def test_codes_only_in_historiq(crosswalk_frame):
+    cw = crosswalk_frame.set_index("old_code")
+    # Lompnes merged into Hauteville-Lompnes in 1942, before the movements file starts.
+    assert cw.loc["01220", "new_code"] == "01185"
+    assert cw.loc["01220", "date"] == pd.Timestamp("1942-08-01")
+
+
 def test_identity_for_every_commune(crosswalk_frame, territories_frame):
     communes = set(territories_frame.loc[territories_frame["level"] == "commune", "code"])
     identity = crosswalk_frame[crosswalk_frame["change_type"] == "identity"]

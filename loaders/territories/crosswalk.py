@@ -168,6 +168,36 @@ def _add_movement_events(history: _History, movements: pd.DataFrame) -> None:
         history.add_end(code, date, successors, MOVEMENT_TYPES.get(after[0][0], "movement"))
 
 
+def read_historiq(path: Path) -> pd.DataFrame:
+    """Read INSEE's COG 2017 history of communes (1943-2017, tab-separated, Latin-1).
+
+    Returns the rows that send a commune to another one (`COMECH`): old code, target code and
+    effective date.
+    """
+    try:
+        df = pd.read_csv(path, sep="\t", dtype=str, encoding="latin-1")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise BuildError(f"cannot read the history file ({error}).", file=str(path))
+    missing = [c for c in ("DEP", "COM", "EFF", "COMECH") if c not in df.columns]
+    if missing:
+        raise BuildError(f"missing columns {missing}.", file=str(path),
+                         fix="use the INSEE historiq2017.txt file.")
+    df = df[df["COMECH"].notna()]
+    codes = df["DEP"].str.zfill(2) + df["COM"].str.zfill(3)
+    dates = pd.to_datetime(df["EFF"], format="%d-%m-%Y", errors="coerce").dt.strftime("%Y-%m-%d")
+    result = pd.DataFrame({"code": codes, "target": df["COMECH"], "date": dates})
+    return result[(result["code"] != result["target"]) & result["date"].notna()]
+
+
+def _add_historiq_events(history: _History, historiq: pd.DataFrame) -> None:
+    """Fill codes that the movements file does not know (changes before 1943, Corsica before
+    its 1976 split), never overriding its events."""
+    for code, target, date in historiq.itertuples(index=False, name=None):
+        if code not in history.seen:
+            history.add_end(code, date, {target}, "fusion")
+    history.seen.update(historiq["code"])
+
+
 @dataclass
 class Snapshot:
     """Commune codes current on 1 January of `year`, and where former codes now belong."""
@@ -264,17 +294,19 @@ def _day_before(date: str) -> str:
     return (pd.Timestamp(date) - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
 
 
-def build_crosswalk(movements: pd.DataFrame, snapshots: list[Snapshot],
+def build_crosswalk(movements: pd.DataFrame, historiq: pd.DataFrame, snapshots: list[Snapshot],
                     current: set[str], arrondissements: dict[str, str],
                     extra_old_codes: dict[str, str]) -> tuple[pd.DataFrame, dict]:
     """Build the crosswalk frame and return it with facts for the quality report.
 
-    `current` is the set of 2025 commune codes, `arrondissements` maps each arrondissement
-    municipal code to its city, `extra_old_codes` maps 2025 `anciensCodes` to their commune
-    (used to check the result and to fill codes the event history misses).
+    `historiq` (from `read_historiq`) only fills codes that `movements` lacks. `current` is
+    the set of 2025 commune codes, `arrondissements` maps each arrondissement municipal code to
+    its city, and `extra_old_codes` maps 2025 `anciensCodes` to their commune. The last one
+    checks the result and fills codes that the event history misses.
     """
     history = _History()
     _add_movement_events(history, movements)
+    _add_historiq_events(history, historiq)
     _add_snapshot_events(history, snapshots)
 
     rows = [(code, code, None, "identity") for code in sorted(current)]

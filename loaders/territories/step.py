@@ -41,9 +41,10 @@ def run(ctx) -> None:
         for version, year in EPCI_LISTS]
     movements = crosswalk_module.read_movements(
         ctx.raw("insee-cog2019-and-pop1876-2015-vizoR", "mvtcommune-01012019.csv"))
+    historiq = crosswalk_module.read_historiq(ctx.raw("etalab-geohisto", "historiq2017.txt.gz"))
     latest = max(snapshots, key=lambda s: s.year)
     crosswalk, cw_facts = crosswalk_module.build_crosswalk(
-        movements, snapshots, current,
+        movements, historiq, snapshots, current,
         dict(zip(admin.arrondissements["code"], admin.arrondissements["commune"])),
         latest.old_codes)
     ctx.write_parquet(crosswalk, "crosswalk.parquet")
@@ -160,7 +161,7 @@ def _crosswalk_section(crosswalk: pd.DataFrame, facts: dict) -> list[str]:
     counts = crosswalk["change_type"].value_counts()
     lines = ["### Table de passage des codes communes / Commune-code crosswalk", "",
              f"- {len(crosswalk)} rows, {crosswalk['old_code'].nunique()} distinct old codes, "
-             f"{facts['codes_seen']} codes seen in the COG history 1943-2025.",
+             f"{facts['codes_seen']} codes seen in the COG history files and yearly lists.",
              "- Change types: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "."]
     splits = crosswalk.groupby("old_code")["new_code"].nunique()
     splits = splits[splits > 1]
