@@ -75,7 +75,7 @@ def _territories_json(rows) -> list[dict]:
 
 @lru_cache(maxsize=16)
 def _level_json(level: str, stamp: str) -> bytes:
-    """The whole list of a level, serialised once per build (`stamp` is part of the key)."""
+    """Serialise the whole list of a level once per build (`stamp` is part of the key)."""
     return json.dumps(_territories_json(store.territories_of(level)), ensure_ascii=False,
                       separators=(",", ":")).encode("utf-8")
 
