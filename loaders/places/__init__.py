@@ -1,0 +1,1 @@
+"""Build step of the cultural places layer: one reader per source, then validation and merging."""
