@@ -15,6 +15,7 @@ import pytest
 
 from atlas import config
 from atlas.catalogue import load_catalogue
+from atlas.perimeters import perimeter_history, sum_on_perimeter
 from atlas.store_schema import validate_values_frame
 from loaders.pipeline import BuildContext
 from loaders.series import step
@@ -237,6 +238,16 @@ def test_epci_perimeters_match_sources(series_build):
     members_2026 = {m["code"] for m in epci_2026["200000172"]["membres"]}
     stored = perimeters[(perimeters["year"] == 2026) & (perimeters["epci"] == "200000172")]
     assert set(stored["commune"]) == members_2026
+
+
+def test_epci_current_perimeter_matches_store(series_build, values):
+    perimeters = pd.read_parquet(series_build / "epci_perimeters.parquet")
+    communes = values[(values["indicator"] == "population") & (values["level"] == "commune")]
+    summed = sum_on_perimeter(communes, perimeters, "200000172", 2025).set_index("year")
+    stored = value(values, "population", "epci", "200000172", 2023)["value"]
+    assert summed.loc[2023, "value"] == stored
+    history = perimeter_history(perimeters, "200000172")
+    assert history.set_index("year").loc[2025, "same_as_current"]
 
 
 # --- Contract -----------------------------------------------------------------------------------
