@@ -355,11 +355,17 @@ def _case_figure(features: list[dict], codes: list[str]) -> go.Figure:
     return figure
 
 
-def test_counter_clockwise_ring_is_filled_inside():
-    raw = json.loads(case_path("winding-rfc7946.geojson").read_text(encoding="utf-8"))["features"]
+def _case_features(name: str) -> tuple[list[dict], list[dict]]:
+    """Features of a replay case as the file has them, and as the export prepares them."""
+    raw = json.loads(case_path(name).read_text(encoding="utf-8"))["features"]
     prepared = [json.loads(text) for text in shapes_from_features(raw).geojson_features]
     for feature in prepared:
         feature["properties"] = {"code": feature["id"]}
+    return raw, prepared
+
+
+def test_counter_clockwise_ring_is_filled_inside():
+    raw, prepared = _case_features("winding-rfc7946.geojson")
     pool = RendererPool(PoolSettings(size=1))
     try:
         width = 600
@@ -375,10 +381,7 @@ def test_counter_clockwise_ring_is_filled_inside():
 
 
 def test_duplicate_code_draws_both_parts():
-    raw = json.loads(case_path("duplicate-territory-code.geojson").read_text(encoding="utf-8"))["features"]
-    prepared = [json.loads(text) for text in shapes_from_features(raw).geojson_features]
-    for feature in prepared:
-        feature["properties"] = {"code": feature["id"]}
+    _, prepared = _case_features("duplicate-territory-code.geojson")
     pool = RendererPool(PoolSettings(size=1))
     try:
         paths = _location_paths(pool.render(_case_figure(prepared, ["29155"]), "svg", 600, 400))
