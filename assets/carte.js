@@ -208,7 +208,8 @@
         carte.zoomRequest = null;
         var bounds = registry.layers[index].getBounds();
         if (bounds.isValid()) {
-            carte.map.fitBounds(bounds, {maxZoom: 11, padding: [20, 20]});
+            // Some margin keeps the neighbours in view, for context.
+            carte.map.fitBounds(bounds.pad(0.25), {maxZoom: 11});
         }
     }
 

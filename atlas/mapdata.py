@@ -112,16 +112,12 @@ def class_string(classes: np.ndarray, statuses: pd.Series) -> str:
 
 def rounded_values(values: np.ndarray, decimals: int) -> list:
     """Values rounded for display, None where not ok; integers stay integers in JSON."""
-    out: list = []
-    rounded = np.round(values, decimals)
-    for value in rounded.tolist():
-        if value is None or math.isnan(value):
-            out.append(None)
-        elif decimals <= 0:
-            out.append(int(value))
-        else:
-            out.append(value)
-    return out
+    missing = np.isnan(values)
+    rounded = np.round(np.where(missing, 0.0, values), decimals)
+    shown = rounded.astype("int64") if decimals <= 0 else rounded
+    out = shown.astype(object)
+    out[missing] = None
+    return out.tolist()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from atlas import config, store
 from atlas.catalogue import Indicator, load_catalogue
@@ -62,10 +63,30 @@ def _has_values(indicator_id: str) -> bool:
     return store.is_built() and bool(store.indicator_levels(indicator_id))
 
 
+@lru_cache(maxsize=1)
+def _years_by_level(stamp: str) -> dict[tuple[str, str], tuple[int, ...]]:
+    """Years with values of every (indicator, level), read once per build (`stamp`)."""
+    values = store.values()
+    pairs = values[["indicator", "level", "year"]].drop_duplicates()
+    years: dict[tuple[str, str], list[int]] = {}
+    for indicator_id, level, year in pairs.itertuples(index=False, name=None):
+        years.setdefault((str(indicator_id), str(level)), []).append(int(year))
+    return {key: tuple(sorted(found)) for key, found in years.items()}
+
+
+def indicator_years(indicator_id: str, level: str) -> list[int]:
+    """Years with values of an indicator at a level, ascending (cached per build)."""
+    if not store.is_built():
+        return []
+    return list(_years_by_level(store.build_stamp()).get((indicator_id, level), ()))
+
+
 def map_levels(indicator: Indicator) -> list[str]:
     """Mappable levels of an indicator: in the catalogue and with values in the store."""
-    stored = set(store.indicator_levels(indicator.id)) if store.is_built() else set(indicator.levels)
-    return [level for level in config.MAP_LEVELS if level in indicator.levels and level in stored]
+    if not store.is_built():
+        return [level for level in config.MAP_LEVELS if level in indicator.levels]
+    return [level for level in config.MAP_LEVELS
+            if level in indicator.levels and indicator_years(indicator.id, level)]
 
 
 def map_indicators() -> list[Indicator]:
@@ -178,7 +199,7 @@ def parse_state(params: Mapping[str, object] | None) -> MapState | None:
 
     levels = map_levels(indicator)
     level = parser.choice("level", levels, DEFAULT_LEVEL if DEFAULT_LEVEL in levels else levels[0])
-    years = store.indicator_years(indicator.id, level)
+    years = indicator_years(indicator.id, level)
     year = parser.integer("year", years[-1] if years else None, allowed=years)
 
     method, k = default_classification(indicator)
@@ -222,7 +243,7 @@ def state_query(state: MapState) -> dict[str, object]:
     indicator = load_catalogue().get(state.indicator)
     method, k = default_classification(indicator)
     params: dict[str, object] = {"indicator": state.indicator, "level": state.level}
-    years = store.indicator_years(state.indicator, state.level)
+    years = indicator_years(state.indicator, state.level)
     if state.year is not None and (not years or state.year != years[-1]):
         params["year"] = state.year
     if state.method != method:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 
+import dash_leaflet as dl
 from dash import Input, Output, State, callback, clientside_callback, ctx, html, no_update
 from dash.exceptions import MissingCallbackContextException
 
@@ -21,7 +22,7 @@ from atlas.classify import ClassificationError, classify
 from atlas.i18n import normalize_lang, t
 from atlas.mapdata import geometry_source, level_frame, payload_for, table_rows, territory_summary
 from atlas.mapstate import (
-    BreaksInputError, MapState, code_in_scope, default_classification, default_palette, map_levels,
+    BreaksInputError, MapState, code_in_scope, default_classification, default_palette, indicator_years, map_levels,
     palette_choices, parse_breaks_text, parse_scope,
 )
 from atlas.urlstate import build_href
@@ -29,7 +30,7 @@ from api.territories import geometry_url
 from atlas.mapplaces import places_frame, popup_rows
 from layouts.carte import (
     TABLE_PAGE_SIZE, _string_query, breaks_text, heading, legend_children, level_options, map_label,
-    palette_options, place_layers, places_legend, table_columns, year_options,
+    SORT_CHOICES, palette_options, place_layers, places_legend, table_component, year_options,
 )
 from layouts.components.territory_search import register_territory_search, split_value
 
@@ -95,7 +96,7 @@ def update_controls(indicator_id, level, year, palette, selected, lang):
     levels = map_levels(indicator)
     if level not in levels:
         level = "departement" if "departement" in levels else levels[0]
-    years = store.indicator_years(indicator_id, level)
+    years = indicator_years(indicator_id, level)
     if year not in years:
         year = years[-1] if years else None
     choices = palette_choices(indicator)
@@ -189,7 +190,6 @@ def update_places(selection, lang):
 
 
 @callback(
-    Output("carte-place-popup", "position"),
     Output("carte-place-popup", "children"),
     Input("carte-place-click", "data"),
     State("carte-lang", "data"),
@@ -198,19 +198,21 @@ def update_places(selection, lang):
 def show_place(click, lang):
     """Open the popup of a clicked place: name, type, address and key attributes."""
     if not isinstance(click, dict) or not isinstance(click.get("id"), str):
-        return no_update, no_update
+        return no_update
     frame = places_frame()
     if frame is None:
-        return no_update, no_update
+        return no_update
     match = frame[frame["place_id"] == click["id"]]
     if match.empty:
         log.warning("place %r clicked on the map is not in places.parquet", click["id"][:40])
-        return no_update, no_update
+        return no_update
     place = match.iloc[0].to_dict()
     rows = []
     for label, text in popup_rows(place, lang):
         rows.extend([html.Dt(label), html.Dd(text)])
-    return [click["lat"], click["lng"]], [html.Strong(place.get("name") or ""), html.Dl(rows)]
+    content = [html.Strong(place.get("name") or ""), html.Dl(rows)]
+    return dl.Popup(position=[click["lat"], click["lng"]], children=content, className="carte-popup",
+                    id=f"carte-place-popup-{click.get('at', 0)}")
 
 
 @callback(
@@ -274,34 +276,54 @@ def clear_selection(n_clicks):
 
 
 @callback(
-    Output("carte-table", "data"),
-    Output("carte-table", "page_count"),
-    Output("carte-table", "columns"),
-    Output("carte-table", "page_current"),
+    Output("carte-table-page", "data"),
+    Input("carte-page-previous", "n_clicks"),
+    Input("carte-page-next", "n_clicks"),
+    Input("carte-table-sort", "value"),
     Input("carte-indicator", "value"),
     Input("carte-level", "value"),
     Input("carte-year", "value"),
     Input("carte-scope", "value"),
-    Input("carte-table", "page_current"),
-    Input("carte-table", "sort_by"),
+    State("carte-table-page", "data"),
+    prevent_initial_call=True,
+)
+def change_table_page(previous, following, sort, indicator_id, level, year, scope, page):
+    """Move one page back or forward; new data or a new sort starts again at the first page."""
+    triggered = _triggered_id()
+    if triggered == "carte-page-previous":
+        return max((page or 0) - 1, 0)
+    if triggered == "carte-page-next":
+        return (page or 0) + 1  # the table callback clamps it to the last page
+    return 0
+
+
+@callback(
+    Output("carte-table", "children"),
+    Output("carte-page-label", "children"),
+    Output("carte-page-previous", "disabled"),
+    Output("carte-page-next", "disabled"),
+    Input("carte-table-page", "data"),
+    State("carte-table-sort", "value"),
+    State("carte-indicator", "value"),
+    State("carte-level", "value"),
+    State("carte-year", "value"),
+    State("carte-scope", "value"),
     State("carte-lang", "data"),
 )
-def update_table(indicator_id, level, year, scope, page, sort_by, lang):
+def update_table(page, sort, indicator_id, level, year, scope, lang):
     """One page of the ranking, sorted on the server so the browser gets 20 rows, not 35,000."""
-    if indicator_id not in load_catalogue() or year is None:
-        return [], 1, no_update, 0
+    if indicator_id not in load_catalogue() or year is None or level is None:
+        return [], "", True, True
     indicator = load_catalogue().get(indicator_id)
-    triggered = _triggered_id()
-    if triggered is not None and triggered != "carte-table":
-        page = 0  # a new indicator, level, year or scope starts again at the top of the ranking
+    sort = sort if sort in SORT_CHOICES else SORT_CHOICES[0]
+    column, direction = sort.split(":")
     frame = level_frame(indicator_id, level, int(year), scope if level == "commune" else None)
-    column, ascending = "rank", True
-    if sort_by:
-        column = sort_by[0].get("column_id", "rank")
-        ascending = sort_by[0].get("direction", "asc") == "asc"
-    rows, pages = table_rows(indicator, frame, lang, column, ascending, page or 0, TABLE_PAGE_SIZE)
-    value_label = indicator.text("label", lang) + (f" ({indicator.unit_label(lang)})" if indicator.unit_label(lang) else "")
-    return rows, pages, table_columns(lang, value_label), min(page or 0, pages - 1)
+    rows, pages = table_rows(indicator, frame, lang, column, direction == "asc", page or 0, TABLE_PAGE_SIZE)
+    page = min(max(page or 0, 0), pages - 1)
+    unit = indicator.unit_label(lang)
+    value_label = indicator.text("label", lang) + (f" ({unit})" if unit else "")
+    label = t("carte.page_label", lang, page=page + 1, pages=pages)
+    return table_component(rows, value_label, sort, lang), label, page == 0, page >= pages - 1
 
 
 @callback(

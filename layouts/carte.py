@@ -8,10 +8,11 @@ payload, so the first paint needs no callback round trip. Later changes go throu
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 import dash
 import dash_leaflet as dl
-from dash import dash_table, dcc, html
+from dash import dcc, html
 from dash_extensions.javascript import Namespace
 
 from atlas import store
@@ -20,11 +21,11 @@ from atlas.classify import MAX_CLASSES, METHODS, MIN_CLASSES, STATUS_STYLES, pal
 from atlas.formatting import format_number
 from atlas.i18n import normalize_lang, t
 from atlas.mapdata import geometry_source, inset_frames, payload_for
-from atlas.mapstate import MapState, map_levels, palette_choices, parse_state, state_query
+from atlas.mapstate import MapState, indicator_years, map_levels, palette_choices, parse_state, state_query
 from atlas.mapplaces import layer_counts, layer_specs, places_frame
 from atlas.places import taxonomy
 from api.territories import geometry_url, geometry_version
-from layouts.components.indicator_picker import indicator_dropdown
+from layouts.components.indicator_picker import indicator_options
 from layouts.components.page import invalid_params_notice, page_header, store_missing_notice
 from layouts.components.territory_search import territory_dropdown
 
@@ -48,6 +49,17 @@ def default_bounds(frames: list[dict]) -> list[list[float]]:
         south, west = min(south, frame_south), min(west, frame_west)
         north, east = max(north, frame_north), max(east, frame_east)
     return [[south, west], [north, east]]
+
+
+@lru_cache(maxsize=4)
+def cached_indicator_options(lang: str, stamp: str) -> list[dict]:
+    """Indicator choices grouped by theme, computed once per language and build (`stamp`)."""
+    return indicator_options(lang)
+
+
+@lru_cache(maxsize=4)
+def cached_scope_options(lang: str, stamp: str) -> list[dict]:
+    return scope_options(lang)
 
 
 def level_options(levels: list[str], lang: str) -> list[dict]:
@@ -114,18 +126,20 @@ def _control(label_key: str, control, lang: str, control_id: str, wrapper_id: st
 def controls(state: MapState, lang: str) -> html.Div:
     indicator = load_catalogue().get(state.indicator)
     levels = map_levels(indicator)
-    years = store.indicator_years(state.indicator, state.level)
+    years = indicator_years(state.indicator, state.level)
     kind = indicator.palette.get("type", "sequential")
     return html.Div(className="carte-controls", children=[
-        _control("carte.indicator", indicator_dropdown("carte-indicator", lang, value=state.indicator), lang,
-                 "carte-indicator"),
+        _control("carte.indicator", dcc.Dropdown(
+            id="carte-indicator", options=cached_indicator_options(lang, store.build_stamp()), value=state.indicator,
+            clearable=False, searchable=True, placeholder=t("common.choose_indicator", lang),
+            className="indicator-picker"), lang, "carte-indicator"),
         _control("carte.level", dcc.Dropdown(id="carte-level", options=level_options(levels, lang),
-                                             value=state.level, clearable=False, searchable=False),
+                                             value=state.level, clearable=False, searchable=True),
                  lang, "carte-level"),
         _control("carte.year", dcc.Dropdown(id="carte-year", options=year_options(years), value=state.year,
-                                            clearable=False, searchable=False),
+                                            clearable=False, searchable=True),
                  lang, "carte-year", "carte-year-wrapper", hidden=len(years) < 2),
-        _control("carte.scope", dcc.Dropdown(id="carte-scope", options=scope_options(lang), value=state.scope,
+        _control("carte.scope", dcc.Dropdown(id="carte-scope", options=cached_scope_options(lang, store.build_stamp()), value=state.scope,
                                              placeholder=t("carte.scope_all", lang), clearable=True),
                  lang, "carte-scope", "carte-scope-wrapper", hidden=state.level != "commune"),
         _control("carte.search", territory_dropdown("carte-search", lang, placeholder_key="carte.search_placeholder"),
@@ -134,11 +148,11 @@ def controls(state: MapState, lang: str) -> html.Div:
                      className="carte-classes", children=[
             html.Summary(t("carte.classes", lang)),
             _control("carte.method", dcc.Dropdown(id="carte-method", options=method_options(lang),
-                                                  value=state.method, clearable=False, searchable=False),
+                                                  value=state.method, clearable=False, searchable=True),
                      lang, "carte-method"),
             _control("carte.k", dcc.Dropdown(id="carte-k", options=[{"label": str(k), "value": k} for k in
                                                                    range(MIN_CLASSES, MAX_CLASSES + 1)],
-                                             value=state.k, clearable=False, searchable=False),
+                                             value=state.k, clearable=False, searchable=True),
                      lang, "carte-k", "carte-k-wrapper", hidden=state.method == "manual"),
             html.Div(id="carte-breaks-wrapper", className="carte-control", hidden=state.method != "manual", children=[
                 html.Label(t("carte.breaks", lang), htmlFor="carte-breaks", className="control-label"),
@@ -149,7 +163,7 @@ def controls(state: MapState, lang: str) -> html.Div:
             ]),
             _control("carte.palette", dcc.Dropdown(id="carte-palette",
                                                    options=palette_options(palette_choices(indicator), kind),
-                                                   value=state.palette, clearable=False, searchable=False),
+                                                   value=state.palette, clearable=False, searchable=True),
                      lang, "carte-palette"),
         ]),
         _control("carte.places", dcc.Dropdown(id="carte-places", options=place_options(lang),
@@ -180,7 +194,9 @@ def map_view(state: MapState, lang: str) -> html.Div:
         filter=CHOROPLETH("filter"), bubblingMouseEvents=False,
     )
     places = dl.LayerGroup(id="carte-places-group", children=place_layers(list(state.places), lang))
-    popup = dl.Popup(id="carte-place-popup", children=[], position=None, className="carte-popup")
+    # The popup of a clicked place is added here by a callback: a Popup without a position
+    # breaks dash-leaflet.
+    popup = dl.LayerGroup(id="carte-place-popup", children=[])
     leaflet = dl.MapContainer(
         id="carte-map", preferCanvas=True, zoomSnap=0.25, minZoom=4, maxZoom=14,
         attributionControl=False, trackViewport=True, className="carte-leaflet",
@@ -235,29 +251,46 @@ def map_label(state: MapState, lang: str) -> str:
              level=t(f"common.level_{state.level}", lang), year=state.year)
 
 
+SORT_CHOICES = ("rank:asc", "rank:desc", "name:asc", "name:desc", "code:asc")
+
+
 def table_section(lang: str) -> html.Section:
-    return html.Section(id="carte-table-section", className="carte-table-section card", children=[
+    """The ranking table: a sort choice, one page of rows rendered on the server, page buttons."""
+    return html.Section(id="carte-table-section", className="carte-table-section card",
+                        **{"aria-labelledby": "carte-table-title"}, children=[
         html.H2(t("carte.table_title", lang), id="carte-table-title"),
         html.P(t("carte.table_intro", lang), className="carte-help"),
-        dash_table.DataTable(
-            id="carte-table",
-            columns=table_columns(lang, t("carte.value", lang)),
-            data=[], page_current=0, page_size=TABLE_PAGE_SIZE, page_action="custom", page_count=1,
-            sort_action="custom", sort_mode="single", sort_by=[],
-            style_as_list_view=True, cell_selectable=False,
-            style_cell={"fontFamily": "inherit", "padding": "6px 8px", "textAlign": "left",
-                        "whiteSpace": "normal", "height": "auto"},
-            style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "right"} for c in ("rank", "value")],
-            style_header={"fontWeight": "600", "backgroundColor": "#f4f5f8"},
-        ),
+        html.Div(className="carte-table-tools", children=[
+            html.Label(t("carte.sort", lang), htmlFor="carte-table-sort", className="control-label"),
+            dcc.Dropdown(id="carte-table-sort", value="rank:asc", clearable=False, searchable=False,
+                         options=[{"label": t(f"carte.sort_{choice.replace(':', '_')}", lang), "value": choice}
+                                  for choice in SORT_CHOICES], className="carte-table-sort"),
+        ]),
+        html.Div(id="carte-table", className="carte-table-wrapper"),
+        html.Div(className="carte-pager", children=[
+            html.Button(t("carte.page_previous", lang), id="carte-page-previous", n_clicks=0,
+                        className="button button-secondary"),
+            html.Span(id="carte-page-label", className="carte-page-label", **{"aria-live": "polite"}),
+            html.Button(t("carte.page_next", lang), id="carte-page-next", n_clicks=0,
+                        className="button button-secondary"),
+        ]),
+        dcc.Store(id="carte-table-page", data=0),
     ])
 
 
-def table_columns(lang: str, value_label: str) -> list[dict]:
-    return [{"name": t("carte.rank", lang), "id": "rank"},
-            {"name": t("common.territory", lang), "id": "name"},
-            {"name": t("carte.code", lang), "id": "code"},
-            {"name": value_label, "id": "value"}]
+def table_component(rows: list[dict], value_label: str, sort: str, lang: str) -> html.Table:
+    """One page of the ranking as an HTML table; the sorted column carries aria-sort."""
+    column, direction = sort.split(":")
+    headers = [("rank", t("carte.rank", lang), "num"), ("name", t("common.territory", lang), ""),
+               ("code", t("carte.code", lang), ""), ("value", value_label, "num")]
+    head = [html.Th(label, scope="col", className=css,
+                    **({"aria-sort": "ascending" if direction == "asc" else "descending"} if key == column else {}))
+            for key, label, css in headers]
+    body = [html.Tr([html.Td(row["rank"], className="num"), html.Th(row["name"], scope="row"),
+                     html.Td(row["code"]), html.Td(row["value"], className="num")])
+            for row in rows]
+    return html.Table([html.Caption(value_label, className="visually-hidden"), html.Thead(html.Tr(head)),
+                       html.Tbody(body)], className="data-table carte-table")
 
 
 def layout(**params):
@@ -282,13 +315,15 @@ def layout(**params):
                 html.H2(id="carte-heading", className="carte-heading", children=heading(state, lang)),
                 html.Div(id="carte-message", role="status", className="carte-message"),
                 map_view(state, lang),
+            ]),
+            html.Div(className="carte-side", children=[
                 html.Div(id="carte-legend", className="carte-legend", **{"aria-live": "polite"},
                          children=legend_children(payload.legend, lang)),
                 html.Div(id="carte-places-legend", className="carte-places-legend", **{"aria-live": "polite"},
                          children=places_legend(list(state.places), lang)),
+                html.Aside(id="carte-panel", className="carte-panel", **{"aria-live": "polite"},
+                           **({"aria-label": t("carte.panel_label", lang)})),
             ]),
-            html.Aside(id="carte-panel", className="carte-panel", **{"aria-live": "polite"},
-                       **({"aria-label": t("carte.panel_label", lang)})),
         ]),
         table_section(lang),
         dcc.Store(id="carte-lang", data=lang),
