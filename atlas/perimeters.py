@@ -1,8 +1,8 @@
 """Historical perimeters of an EPCI, from the build file `epci_perimeters.parquet`.
 
 EPCI values in the store are on the perimeter of 1 January 2025. These pure functions tell a
-chart how the perimeter of an EPCI differed in earlier years, so that it can say so under the
-series, and sum commune values over the perimeter of any year.
+chart how the perimeter of an EPCI differed in earlier years, so that it can note it under
+the series, and sum commune values over the perimeter of any year.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ def read_establishments(path: Path) -> pd.DataFrame:
         parts.append(part)
     result = pd.concat(parts, ignore_index=True)
     log.info("cinemas: %d establishments, admissions years %s", len(frame),
-             sorted(result["year"].unique()))
+             sorted(int(y) for y in result["year"].unique()))
     return result[list(CINEMA_COLUMNS)]
 
 
