@@ -23,10 +23,10 @@ LEVELS_ABOVE_COMMUNE = tuple(level for level in config.LEVELS if level != "commu
 
 
 def isin(values: pd.Series, allowed) -> pd.Series:
-    """`values.isin(allowed)` computed on object arrays.
+    """Return `values.isin(allowed)`, computed on object arrays.
 
-    With pandas 3.0 and pyarrow 26, `isin` on Arrow-backed strings takes about 20 times longer
-    than on object arrays (0.30 s against 0.014 s for 100,000 codes).
+    With pandas 3.1.1 and pyarrow 26.0.1, `isin` on Arrow-backed strings takes about 20 times
+    longer than on object arrays (0.30 s against 0.014 s for 100,000 codes).
     """
     allowed = allowed if isinstance(allowed, pd.Index) else pd.Index(list(allowed))
     return values.astype(object).isin(allowed.astype(object))
