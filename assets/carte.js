@@ -28,6 +28,9 @@
         patterns: {},
         tooltip: null,
         hovered: null,
+        created: 0,
+        creatingWith: null,
+        createdWith: null,
         lastPaint: null
     };
 
@@ -89,22 +92,27 @@
         return count > 5000 ? 0.3 : (count > 500 ? 0.4 : 0.8);
     }
 
-    /* One style object per class character, shared by every layer of that class. */
+    /* One style object per class character, shared by every layer of that class. The border
+       weight is constant for a level and left out: a weight in setStyle makes Leaflet
+       recompute the bounds of every path. */
     function styleTable(payload) {
         var table = {};
-        var weight = borderWeight(payload.n);
         // Thousands of small communes: borders in the fill colour, or white seams pale the map.
         var dense = payload.n > 5000;
         payload.colors.forEach(function (color, index) {
             table[String.fromCharCode(48 + index)] = {
-                fillColor: color, fillOpacity: 1, color: dense ? color : "#ffffff", weight: weight, opacity: 1
+                fillColor: color, fillOpacity: 1, color: dense ? color : "#ffffff", opacity: 1
             };
         });
         Object.keys(STATUS_NAMES).forEach(function (letter) {
             table[letter] = {fillColor: statusFill(letter), fillOpacity: 1,
-                             color: dense ? "#c8c8c8" : "#ffffff", weight: weight, opacity: 1};
+                             color: dense ? "#c8c8c8" : "#ffffff", opacity: 1};
         });
         return table;
+    }
+
+    function baseStyle(style, count) {
+        return Object.assign({weight: borderWeight(count)}, style);
     }
 
     function formatNumber(value, payload) {
@@ -139,7 +147,11 @@
         } else if (payload.categorical) {
             text = payload.labels[letter.charCodeAt(0) - 48] || "";
         } else {
-            text = formatNumber(payload.values[index], payload);
+            if (!carte.valueList || carte.valueList.source !== payload) {
+                carte.valueList = payload.values.split(",");
+                carte.valueList.source = payload;
+            }
+            text = formatNumber(Number(carte.valueList[index]), payload);
         }
         return "<strong>" + escapeHtml(name) + "</strong><br>" + escapeHtml(text);
     }
@@ -181,9 +193,25 @@
         var classes = carte.payload.classes;
         var table = styleTable(carte.payload);
         carte.styles = table;
-        for (var i = 0; i < layers.length; i++) {
-            layers[i].setStyle(table[classes.charAt(i)] || LOADING_STYLE);
+        if (carte.createdWith !== carte.payload) {
+            var renderer = layers.length ? layers[0]._renderer : null;
+            if (renderer instanceof L.Canvas) {
+                // Set the options of every path, then redraw the canvas once, because per-path
+                // setStyle requests one partial redraw per path (Leaflet 1.9 internals: _redraw).
+                for (var i = 0; i < layers.length; i++) {
+                    Object.assign(layers[i].options, table[classes.charAt(i)] || LOADING_STYLE);
+                }
+                renderer._redrawBounds = null;
+                if (!renderer._redrawRequest) {
+                    renderer._redrawRequest = L.Util.requestAnimFrame(renderer._redraw, renderer);
+                }
+            } else {
+                for (var j = 0; j < layers.length; j++) {
+                    layers[j].setStyle(table[classes.charAt(j)] || LOADING_STYLE);
+                }
+            }
         }
+        carte.createdWith = null;
         highlightSelected();
         applyZoomRequest();
         // Recorded for the benchmark: when the last repaint was asked and how long it took.
@@ -312,14 +340,40 @@
         });
         carte.registry = {key: last._atlasKey, group: group, layers: layers, index: index,
                           loadedAt: performance.now()};
+        // Skip the full repaint when every feature was created with the current payload.
+        carte.createdWith = (carte.creatingWith && carte.created === layers.length && sorted &&
+                             carte.creatingWith === carte.payload) ? carte.payload : null;
+        carte.created = 0;
+        carte.creatingWith = null;
         bindGroup(group);
+        layers.forEach(function (layer) {
+            if (layer.options.weight !== borderWeight(layers.length)) {
+                layer.options.weight = borderWeight(layers.length);
+            }
+        });
         paint();
     }
 
     window.atlasCarte = {
         state: carte,
         choropleth: {
-            style: function () {
+            /* Features are created in code order, the order of the payload: when the payload of
+               this geometry is already there, each feature gets its class colour at once and the
+               repaint after loading is skipped. */
+            style: function (feature, context) {
+                var payload = carte.payload;
+                var position = carte.created++;
+                if (payload && payload.key === registryKey(context) && position < payload.n) {
+                    if (!carte.creationStyles || carte.creationStyles.source !== payload) {
+                        carte.creationStyles = {source: payload, table: styleTable(payload)};
+                    }
+                    var style = carte.creationStyles.table[payload.classes.charAt(position)];
+                    if (style) {
+                        carte.creatingWith = payload;
+                        return baseStyle(style, payload.n);
+                    }
+                }
+                carte.creatingWith = null;
                 return LOADING_STYLE;
             },
             onEachFeature: function (feature, layer, context) {

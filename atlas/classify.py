@@ -241,13 +241,32 @@ def _jenks_input(ok: np.ndarray) -> np.ndarray:
     return ordered[positions]
 
 
+def _quantile_breaks(ok: np.ndarray, k: int) -> np.ndarray:
+    """Quantile breaks that survive heavy ties.
+
+    With many equal values (three communes in four at 0 %), plain quantiles repeat one break
+    and collapse most classes. Here each break is the first quantile of the values above the
+    previous break, for the classes still to make: the tied value gets a class of its own and
+    the other values are still cut into near-equal counts.
+    """
+    remaining = np.sort(ok)
+    breaks = []
+    for classes_left in range(k, 0, -1):
+        if remaining.size == 0:
+            break
+        first = float(mapclassify.Quantiles(remaining, k=classes_left).bins[0])
+        breaks.append(first)
+        remaining = remaining[remaining > first]
+    return np.array(breaks)
+
+
 def _raw_breaks(ok: np.ndarray, method: str, k: int, manual_breaks) -> np.ndarray:
     """Upper bounds from mapclassify, before clean-up."""
     with warnings.catch_warnings():
         # mapclassify warns when it lowers k; the clean-up below handles that case.
         warnings.simplefilter("ignore", UserWarning)
         if method == "quantiles":
-            return mapclassify.Quantiles(ok, k=k).bins
+            return _quantile_breaks(ok, k)
         if method == "jenks":
             return mapclassify.FisherJenks(_jenks_input(ok), k=k).bins
         if method == "equal_interval":

@@ -25,12 +25,12 @@ def _places_of_build(stamp: str) -> pd.DataFrame | None:
 
 
 def places_frame() -> pd.DataFrame | None:
-    """The places table of the current build, read once per build; None when not built."""
+    """Return the places table of the current build, read once per build; None when not built."""
     return _places_of_build(store.build_stamp())
 
 
 def layer_specs(selection: list[str] | tuple[str, ...], lang: str) -> list[dict]:
-    """One layer per chosen domain or type, in the order chosen: id, label and domain colour."""
+    """Describe one layer per chosen domain or type, in the order chosen: id, label, colour."""
     specs = []
     for item in selection or ():
         if item in places.DOMAIN_IDS:

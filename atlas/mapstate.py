@@ -95,7 +95,7 @@ def map_indicators() -> list[Indicator]:
 
 
 def default_indicator(indicators: list[Indicator]) -> Indicator | None:
-    """The indicator shown first: the best match of theme, unit and level preferences.
+    """Return the indicator shown first: the best match of theme, unit and level preferences.
 
     Preferences are scored so that no indicator id is written in code, and ties keep the
     catalogue order.
@@ -262,7 +262,7 @@ def state_query(state: MapState) -> dict[str, object]:
 
 
 def format_break(value: float) -> str:
-    """A break as typed in a URL: no trailing zeros, no exponent for usual magnitudes."""
+    """Format a break for a URL: no trailing zeros, no exponent for usual magnitudes."""
     text = f"{value:.6f}".rstrip("0").rstrip(".")
     return text if text not in ("-0", "") else "0"
 

@@ -40,7 +40,7 @@ register_territory_search("carte-search")
 
 
 def _triggered_id():
-    """The id of the input that fired the callback; None when called outside Dash (tests)."""
+    """Return the id of the input that fired the callback, or None outside Dash (tests)."""
     try:
         return ctx.triggered_id
     except MissingCallbackContextException:
@@ -48,7 +48,7 @@ def _triggered_id():
 
 
 def control_state(indicator_id, level, year, scope, method, k, breaks, palette, lang) -> tuple[MapState, str | None]:
-    """A valid MapState from control values, and a message when manual breaks were rejected."""
+    """Build a valid MapState from control values, and a message when manual breaks were rejected."""
     indicator = load_catalogue().get(indicator_id)
     message = None
     parsed_breaks: tuple[float, ...] = ()
@@ -225,7 +225,7 @@ def show_place(click, lang):
     State("carte-lang", "data"),
 )
 def update_panel(code, indicator_id, level, year, scope, lang):
-    """The side panel of the selected territory: value, rank, parent and France values, links."""
+    """Fill the side panel of the selected territory: value, rank, parent and France values, links."""
     lang = normalize_lang(lang)
     if not code or indicator_id not in load_catalogue() or year is None:
         return html.P(t("carte.panel_empty", lang), className="carte-help")
@@ -311,7 +311,7 @@ def change_table_page(previous, following, sort, indicator_id, level, year, scop
     State("carte-lang", "data"),
 )
 def update_table(page, sort, indicator_id, level, year, scope, lang):
-    """One page of the ranking, sorted on the server so the browser gets 20 rows, not 35,000."""
+    """Render one page of the ranking, sorted on the server so the browser gets 20 rows, not 35,000."""
     if indicator_id not in load_catalogue() or year is None or level is None:
         return [], "", True, True
     indicator = load_catalogue().get(indicator_id)

@@ -216,7 +216,7 @@ def map_view(state: MapState, lang: str) -> html.Div:
 
 
 def place_layers(selection: list[str], lang: str) -> list:
-    """One clustered point layer per chosen domain or type, each loading only its points."""
+    """Build one clustered point layer per chosen domain or type, each loading only its points."""
     layers = []
     for spec in layer_specs(selection, lang):
         layers.append(dl.GeoJSON(
@@ -255,7 +255,7 @@ SORT_CHOICES = ("rank:asc", "rank:desc", "name:asc", "name:desc", "code:asc")
 
 
 def table_section(lang: str) -> html.Section:
-    """The ranking table: a sort choice, one page of rows rendered on the server, page buttons."""
+    """Build the ranking table: a sort choice, one page of rows rendered on the server, page buttons."""
     return html.Section(id="carte-table-section", className="carte-table-section card",
                         **{"aria-labelledby": "carte-table-title"}, children=[
         html.H2(t("carte.table_title", lang), id="carte-table-title"),
@@ -279,7 +279,7 @@ def table_section(lang: str) -> html.Section:
 
 
 def table_component(rows: list[dict], value_label: str, sort: str, lang: str) -> html.Table:
-    """One page of the ranking as an HTML table; the sorted column carries aria-sort."""
+    """Render one page of the ranking as an HTML table; the sorted column carries aria-sort."""
     column, direction = sort.split(":")
     headers = [("rank", t("carte.rank", lang), "num"), ("name", t("common.territory", lang), ""),
                ("code", t("carte.code", lang), ""), ("value", value_label, "num")]
@@ -340,8 +340,10 @@ def layout(**params):
 
 
 def _string_query(state: MapState) -> dict[str, str]:
-    """The query parameters the browser writes back to the address bar (view, code and places
-    are added there)."""
+    """Return the query parameters the browser writes back to the address bar.
+
+    The browser adds the view, the selected code and the place layers itself.
+    """
     query = state_query(state)
     for name in ("code", "places", "view"):
         query.pop(name, None)
@@ -356,7 +358,7 @@ def heading(state: MapState, lang: str) -> str:
 
 
 def legend_children(legend: dict, lang: str) -> list:
-    """The legend: one row per class with its colour, bounds and count, then the statuses."""
+    """Build the legend: one row per class with its colour, bounds and count, then the statuses."""
     rows = []
     for entry in legend["entries"]:
         rows.append(html.Li(className="carte-legend-row", children=[

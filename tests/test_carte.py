@@ -132,7 +132,7 @@ def test_payload_aligned_to_geometry_features(level):
     features = read_client_geojson(level)["features"]
     codes = [feature["properties"]["code"] for feature in features]
     frame = level_frame(indicator.id, level, state.year)
-    assert payload["n"] == len(codes) == len(payload["classes"]) == len(payload["values"])
+    assert payload["n"] == len(codes) == len(payload["classes"]) == len(payload["values"].split(","))
     assert frame["code"].tolist() == codes
     assert payload["key"] == level
 
@@ -187,9 +187,9 @@ def test_class_string_encodes_statuses():
     assert class_string(np.array([-1]), pd.Series(["not_applicable"])) == "n"
 
 
-def test_rounded_values_keep_none_and_integers():
-    assert rounded_values(np.array([1.26, np.nan, 3.0]), 0) == [1, None, 3]
-    assert rounded_values(np.array([1.26, np.nan]), 1) == [1.3, None]
+def test_rounded_values_text():
+    assert rounded_values(np.array([1.26, np.nan, 3.0]), 0) == "1,,3"
+    assert rounded_values(np.array([1.26, np.nan, -0.04]), 1) == "1.3,,-0.0"
 
 
 def test_ranking_ties_and_statuses():
@@ -277,14 +277,15 @@ def test_payload_callback_sends_no_geometry():
     assert data["n"] == len(store.territories_of("commune"))
 
 
-def test_payload_callback_fills_manual_breaks_and_rejects_bad_ones():
+def test_payload_callback_manual_breaks():
     from callbacks.carte import update_payload
 
     indicator = _numeric_indicator_with("departement")
     year = store.indicator_years(indicator.id, "departement")[-1]
     filled = update_payload(indicator.id, "departement", year, None, "manual", 4, "", None, None, "fr")
     assert filled[6].count(";") == 2  # four classes: three breaks
-    assert filled[7] is True and filled[8] is False
+    assert filled[7] is True
+    assert filled[8] is False
     rejected = update_payload(indicator.id, "departement", year, None, "manual", 4, "9 ; 2", None, None, "fr")
     assert "croissantes" in str(rejected[5])
 

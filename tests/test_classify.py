@@ -263,3 +263,11 @@ def test_read_only_input_is_not_modified():
     result = classify(values, "quantiles", 3)
     assert result.n_missing == 1
     assert values[1] == np.inf
+
+
+def test_quantiles_with_heavy_ties_keep_k_classes():
+    values = np.concatenate([np.zeros(750), np.linspace(0.1, 50, 250)])
+    result = classify(values, "quantiles", 5)
+    assert result.k == 5
+    assert result.counts[0] == 750
+    assert max(result.counts[1:]) - min(result.counts[1:]) <= 3

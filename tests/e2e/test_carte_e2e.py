@@ -78,7 +78,7 @@ def _choose(driver, dropdown_id: str, text: str) -> None:
 
 
 def _spaces(text: str) -> str:
-    """Selenium reports no-break spaces as plain spaces."""
+    """Plain spaces for no-break spaces, which Selenium reports inconsistently."""
     return text.replace("\u00a0", " ").replace("\u202f", " ")
 
 
@@ -127,7 +127,7 @@ def test_switch_indicator_level_and_classes(live_server, browser):
     values = np.array([v["value"] if v["status"] == "ok" else np.nan for v in api["values"]], dtype=float)
     expected = classify(values, "jenks", 4)
     assert _legend_counts(browser) == list(expected.counts)
-    labels = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#carte-legend .carte-legend-label")]
+    labels = [_spaces(e.text) for e in browser.find_elements(By.CSS_SELECTOR, "#carte-legend .carte-legend-label")]
     assert labels[:expected.k] == [_spaces(label) for label in expected.labels("fr", target.decimals)]
 
     # One territory: searched by name, its value in the panel matches the API.
