@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 from atlas import store
+from atlas.classify import STATUS_STYLES
 from atlas.export import renderer
 from atlas.export.geometry import shapes_from_features
 from atlas.export.renderer import ExportTimeout, PoolSettings, RendererPool, reset_pool
@@ -315,7 +316,7 @@ def test_twenty_in_a_row_and_four_at_once(built_store):
         processes = _browser_processes(pool)
     finally:
         pool.close()
-    gone, alive = psutil.wait_procs(processes, timeout=10)
+    _, alive = psutil.wait_procs(processes, timeout=10)
     assert not alive, "browser processes left after close"
 
 
@@ -398,3 +399,23 @@ def test_pool_threads_are_daemons():
         assert any(thread.name == "export-renderer" and thread.daemon for thread in threading.enumerate())
     finally:
         pool.close()
+
+
+def test_carte_statuses_are_hatched(client, view_queries):
+    from urllib.parse import parse_qsl
+
+    from atlas.mapstate import parse_state
+
+    query = view_queries["carte"].replace("level=region", "level=commune") + "&scope=departement:34"
+    state = parse_state(dict(parse_qsl(query.lstrip("?"))))
+    statuses = store.indicator_values(state.indicator, "commune", state.year)["status"]
+    # The test needs territories whose status is not a value.
+    assert (statuses.astype("object") != "ok").any()
+    root = ET.fromstring(_get(client, f"/export/carte.svg{query}").data)
+    line_colors = {", ".join(str(int(style["line"][i:i + 2], 16)) for i in (1, 3, 5))
+                   for style in STATUS_STYLES.values()}
+    hatch_lines = [path for path in root.iter(f"{SVG_NS}path")
+                   if "js-line" in (path.get("class") or "")
+                   and any(color in (path.get("style") or "") for color in line_colors)]
+    assert hatch_lines, "no hatch drawn over statuses"
+    assert list(root.iter(f"{SVG_NS}pattern")), "legend symbols have no hatch pattern"

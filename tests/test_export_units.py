@@ -148,3 +148,43 @@ def test_compact_svg_touches_path_data_only():
 def test_registry_view_without_module_is_unavailable():
     view = ExportView("missing", table="atlas.no_such_module:table", figures="atlas.no_such_module:figures")
     assert view.formats() == ()
+
+
+# Status hatches
+
+
+def _square_hatch(pattern: str):
+    from atlas import geo
+    from atlas.export.hatching import hatch_trace
+
+    square = shapely.box(2.0, 46.0, 3.0, 47.0)
+    (x0, x1), _ = geo.mercator([2.0, 3.0], [46.0, 46.0])
+    # Ten hatch spacings across the square's width.
+    pixels_per_metre = 10 * 8.0 / (x1 - x0)
+    return hatch_trace([square], pattern, "#737373", pixels_per_metre)
+
+
+def test_hatch_horizontal_lines_stay_inside():
+    trace = _square_hatch("horizontal")
+    lons = [value for value in trace.lon if value is not None]
+    lats = [value for value in trace.lat if value is not None]
+    assert min(lons) >= 2.0 - 1e-6
+    assert max(lons) <= 3.0 + 1e-6
+    assert min(lats) >= 46.0 - 1e-6
+    assert max(lats) <= 47.0 + 1e-6
+    segments = list(trace.lon).count(None)
+    # The square is about 1.44 times taller than wide in Web Mercator at 46°N.
+    assert 12 <= segments <= 16
+
+
+def test_hatch_cross_has_two_directions():
+    diagonal = _square_hatch("diagonal")
+    cross = _square_hatch("cross")
+    assert list(cross.lon).count(None) > list(diagonal.lon).count(None) * 1.8
+
+
+def test_hatch_dots_and_unknown_pattern():
+    dots = _square_hatch("dots")
+    assert dots.mode == "markers"
+    assert 100 <= len(dots.lon) <= 200
+    assert _square_hatch("zigzag") is None

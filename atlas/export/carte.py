@@ -9,10 +9,9 @@ insets are framed, and the source, year and atlas name close the figure.
 
 The query string is read by the map page's own parser (`atlas.mapstate.parse_state`) and the
 classes, colours and legend entries come from the payload the screen map draws
-(`atlas.mapdata.build_payload`), so an export always matches the screen. Statuses are drawn
-with the fill colours of `classify.STATUS_STYLES`.
-NOTE: plotly choropleths cannot draw hatch patterns, so exported statuses differ from the
-screen map by fill colour only.
+(`atlas.mapdata.build_payload`), so an export always matches the screen. Statuses get the fill
+and hatch of `classify.STATUS_STYLES` (see `atlas.export.hatching`).
+NOTE: the cultural places layer of the page (`places`) is not drawn on exported maps yet.
 """
 
 from __future__ import annotations
@@ -34,6 +33,8 @@ from atlas import geo, store
 from atlas.catalogue import load_catalogue
 from atlas.charts import FONT_FAMILY, add_source_note, separators
 from atlas.export.geometry import LevelGeometry, level_geometry
+from atlas.export.hatching import hatch_trace, legend_swatch
+from atlas.formatting import format_number
 from atlas.i18n import t
 from atlas.mapdata import STATUS_CODES, build_payload, geometry_source, inset_frames, level_frame
 from atlas.mapstate import MapState, parse_scope, parse_state
@@ -265,7 +266,9 @@ def build_map_figure(state: MapState, width: int = 800, height: int = 560) -> go
     lang = state.lang
     indicator = load_catalogue().get(state.indicator)
     classes = map_classes(state)
-    level_shapes = level_geometry(state.level)
+    # A map zoomed on one département or région keeps the full detail of the browser file.
+    source = geometry_source(state.level, state.scope)
+    level_shapes = level_geometry(source.name, 0.0 if state.scope else None)
     frame = classes.frame[classes.frame["code"].isin(set(level_shapes.codes))]
     geometry = level_shapes.subset(frame["code"])
     line_width = LINE_WIDTH.get(state.level, 0.3)
@@ -280,16 +283,28 @@ def build_map_figure(state: MapState, width: int = 800, height: int = 560) -> go
         if not codes:
             continue
         fill_of.update(dict.fromkeys(codes, entry["color"]))
-        name = t("export.map_legend_count", lang, label=entry["label"], count=entry["count"])
+        name = t("export.map_legend_count", lang, label=entry["label"],
+                 count=format_number(entry["count"], 0, lang))
         fig.add_trace(_choropleth(geometry, codes, entry["color"], name, line_width, number))
 
     unclassed = frame[frame["class"] < 0]
+    pixels_per_metre = _pixels_per_metre(geometry, width, height)
+    hatches = []
     for rank, entry in enumerate(classes.statuses):
         codes = unclassed.loc[unclassed["status"] == entry["status"], "code"].tolist()
         if not codes:
             continue
-        name = t("export.map_legend_count", lang, label=entry["label"], count=entry["count"])
-        fig.add_trace(_choropleth(geometry, codes, entry["fill"], name, line_width, 100 + rank))
+        name = t("export.map_legend_count", lang, label=entry["label"],
+                 count=format_number(entry["count"], 0, lang))
+        status_trace = _choropleth(geometry, codes, entry["fill"], name, line_width, 100 + rank)
+        status_trace.showlegend = False
+        fig.add_trace(status_trace)
+        fig.add_trace(legend_swatch(name, entry, 100 + rank))
+        hatches.append(hatch_trace(geometry.subset(codes).geometries, entry["pattern"], entry["line"],
+                                   pixels_per_metre))
+    for hatch in hatches:
+        if hatch is not None:
+            fig.add_trace(hatch)
 
     for trace in _inset_traces(_frames_in_use(geometry, inset_frames())):
         fig.add_trace(trace)
@@ -330,6 +345,8 @@ def build_map_figure(state: MapState, width: int = 800, height: int = 560) -> go
         geo={"domain": {"x": list(GEO_DOMAIN_X), "y": [0, 1]}, "visible": False,
              "lonaxis": {"range": lon_range}, "lataxis": {"range": lat_range},
              "projection": {"type": "mercator"}, "bgcolor": "#ffffff"},
+        # The empty bars that carry the hatched legend symbols need axes: hidden ones.
+        xaxis={"visible": False}, yaxis={"visible": False}, plot_bgcolor="rgba(0,0,0,0)",
     )
     if not any(entry["count"] for entry in classes.entries):
         fig.add_annotation(text=t("export.map_no_value", lang), xref="paper", yref="paper", x=0.35,

@@ -126,24 +126,28 @@ def write_geojson(shapes: LevelShapes, path: Path) -> None:
     os.replace(handle.name, path)
 
 
-@lru_cache(maxsize=4)
-def _level_geometry(level: str, stamp: str) -> LevelGeometry:
-    collection = geo.read_client_geojson(level)
-    shapes = shapes_from_features(collection.get("features") or [], PRINT_TOLERANCE.get(level, 0.0))
+@lru_cache(maxsize=6)
+def _level_geometry(name: str, tolerance: float, stamp: str) -> LevelGeometry:
+    collection = geo.read_client_geojson(name)
+    shapes = shapes_from_features(collection.get("features") or [], tolerance)
     folder = CACHE_DIR / hashlib.sha1(f"{store.build_dir()}|{stamp}".encode()).hexdigest()[:16]
-    path = folder / f"{level}.geojson"
+    path = folder / f"{name}-{tolerance:g}.geojson"
     write_geojson(shapes, path)
-    log.info("export geometry %s: %d territories written to %s (build %s)", level, len(shapes.codes),
+    log.info("export geometry %s: %d territories written to %s (build %s)", name, len(shapes.codes),
              path, stamp)
     return LevelGeometry(shapes, path.as_uri())
 
 
-def level_geometry(level: str) -> LevelGeometry:
-    """Shapes of `level` and their GeoJSON file, prepared once per build and process.
+def level_geometry(name: str, tolerance: float | None = None) -> LevelGeometry:
+    """Shapes of the browser geometry file `name` (a level, or `commune-<dep>`) and their GeoJSON
+    file, prepared once per build and process.
 
+    `tolerance` defaults to the print simplification of national maps (`PRINT_TOLERANCE`).
     The file is written again when something (a /tmp cleaner) removed it.
     """
-    geometry = _level_geometry(level, store.build_stamp())
+    if tolerance is None:
+        tolerance = PRINT_TOLERANCE.get(name, 0.0)
+    geometry = _level_geometry(name, float(tolerance), store.build_stamp())
     path = Path(urllib.parse.unquote(urllib.parse.urlparse(geometry.url).path))
     if not path.exists():
         log.warning("export geometry file %s is gone; writing it again", path)
