@@ -109,3 +109,22 @@ def test_repeated_row_is_dropped_but_twin_operation_kept():
     result = merge_sources(placed("deps_plan_relance", [row, twin, repeated]))
     assert len(result.places) == 2
     assert result.facts["repeated_rows"] == {"deps_plan_relance": 1}
+
+
+def test_repeated_secondary_key_folds_into_one_place():
+    museum = {"source_id": "M7042", "match_key": "M7042", "domain": "musees",
+              "type": "musee_de_france", "commune": "69123", "lon": 4.81, "lat": 45.73,
+              "location_flag": "ok"}
+    places = pd.concat([
+        placed("museofile", [{**museum, "place_key": "musee_M7042",
+                              "name": "musée des Confluences ; musée Guimet"}]),
+        placed("musees_liste_officielle", [
+            {**museum, "place_key": "musee_M7042_a", "name": "musée des Confluences"},
+            {**museum, "place_key": "musee_M7042_b", "name": "musée Guimet"}]),
+    ], ignore_index=True)
+    result = merge_sources(places)
+    assert result.places["place_key"].tolist() == ["musee_M7042"]
+    assert result.places.iloc[0]["sources"] == "museofile;musees_liste_officielle"
+    pair = result.facts["pairs"][("museofile", "musees_liste_officielle")]
+    assert pair["secondary_rows_folded"] == 1
+    assert pair["matched_by_key"] == 1

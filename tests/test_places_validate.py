@@ -178,3 +178,11 @@ def test_candidates_report_invalid_codes(reference):
     assert status["2A004"] == "ok"
     assert status["97502"] == "outside_atlas"
     assert status["Paris"] == "invalid_code"
+
+
+def test_overseas_collectivite_hint_is_excluded(reference):
+    # A library address in Nouméa: no commune code, a postal code of New Caledonia (988).
+    placement = place_records(records(
+        {"name": "Bibliothèque Bernheim", "commune_raw": None, "commune_name": "Nouméa",
+         "departement_hint": "988", "text": "[-22.26308, 166.445742]"}), reference)
+    assert placement.excluded["reason"].tolist() == ["outside_atlas"]

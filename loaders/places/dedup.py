@@ -7,8 +7,8 @@
   by their shared key (CNC establishment number, library code, Muséofile id). The records still
   unmatched are then merged by commune and name, when both are unique on each side.
 
-A merged place takes its fields from the primary source and fills the gaps from the other one;
-its position (and commune) comes from the record whose `location_flag` is the most reliable.
+A merged place takes its fields from the primary source and fills the gaps from the other one.
+Its position (and commune) comes from the record whose `location_flag` is the most reliable.
 Both sources and both source ids are kept, `;`-joined, primary first.
 """
 
@@ -107,6 +107,14 @@ def merge_sources(places: pd.DataFrame) -> MergeResult:
     for primary_source, secondary_source in SOURCE_PAIRS:
         primary = places[places["source"] == primary_source]
         secondary = places[places["source"] == secondary_source]
+        # Rows of the secondary source sharing a key that the primary source lists once are one
+        # place under former names, so they are folded into the first of them. The official
+        # museum list has three rows for the Confluences museum, and Muséofile one.
+        keys = secondary["match_key"]
+        folded = keys.notna() & keys.duplicated() & keys.isin(
+            primary["match_key"].dropna().drop_duplicates(keep=False))
+        drop.extend(secondary.index[folded])
+        secondary = secondary[~folded]
         matches = _pair_matches(primary, secondary)
         left = places.loc[matches["index_primary"]]
         right = places.loc[matches["index_secondary"]].set_axis(left.index)
@@ -124,6 +132,7 @@ def merge_sources(places: pd.DataFrame) -> MergeResult:
             "secondary_only": int(len(unmatched)),
             "secondary_only_dropped": bool(superseded),
             "commune_disagreements": commune_disagreements,
+            "secondary_rows_folded": int(folded.sum()),
         }
         log.info("merged %s and %s: %d matches", primary_source, secondary_source, len(matches))
 

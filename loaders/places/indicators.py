@@ -92,14 +92,14 @@ class PlaceIndicators:
                       for level in BASE_LEVELS}
         self.entries = place_entries(catalogue)
         self.base: dict[tuple[str, str], pd.DataFrame] = {}
-        own = {i.id for i in self.entries}
-        needed = {part for i in self.entries for part in i.input.get("part_years", {})} - own
+        self.own_ids = {i.id for i in self.entries}
+        needed = {part for i in self.entries for part in i.input.get("part_years", {})} - self.own_ids
         self.external = external_parts(external, needed)
 
     def _part(self, indicator: Indicator, part_id: str, level: str) -> pd.DataFrame | None:
         """Return a ratio part at a base level: this family's own values, or another family's."""
-        if (part_id, level) in self.base:
-            return self.base[(part_id, level)]
+        if part_id in self.own_ids:
+            return self.base.get((part_id, level))
         year = indicator.input.get("part_years", {}).get(part_id)
         if year is None:
             raise BuildError(f"catalogue entry '{indicator.id}' needs '{part_id}', which is "
@@ -155,7 +155,7 @@ class PlaceIndicators:
         """Aggregate a batch of entries from the commune to the levels above, in one call.
 
         `aggregate` aggregates each distinct `year` of its input separately, so the entries are
-        stacked under a batch number carried in `year` and told apart again afterwards. This
+        stacked under a batch number carried in `year` and separated again afterwards. This
         runs the shared aggregation once per batch instead of once per indicator.
         """
         first = batch[0]

@@ -7,13 +7,14 @@ from pathlib import Path
 import pandas as pd
 
 from loaders.places import coordinates
-from loaders.places.inputs import finish, postal_code, read_text_csv, require_file, stable_ids, text
+from loaders.places.inputs import (departement_of_postal_code, finish, postal_code,
+                                   read_text_csv, require_file, stable_ids, text)
 
 SOURCE = "olp_bibliotheques"
 # NOTE: the file gives no reference year; its activity fields look like the 2019 survey.
 VINTAGE = 2019
 FILE = ("offre-culturelle-misc", "adresses_des_bibliotheques_publiques_prepared.csv")
-COLUMNS = ["Code_bib", "nom_de_l_etablissement", "Adresse", "code_departement", "CP", "Ville",
+COLUMNS = ["Code_bib", "nom_de_l_etablissement", "Adresse", "CP", "Ville",
            "Longitude", "Latitude", "type_adresse"]
 # `type_adresse` as place types. The 24 rows typed "0" are libraries of large networks (a
 # city's branch libraries) and are counted as libraries open to the public.
@@ -42,7 +43,9 @@ def read(raw_dir: Path) -> pd.DataFrame:
     out["address"] = text(df["Adresse"])
     out["postal_code"] = postal_code(df["CP"])
     out["commune_name"] = text(df["Ville"])
-    out["departement_hint"] = text(df["code_departement"])
+    # `code_departement` is the département of the body that reports the library (the Moselle
+    # service lists libraries of Meurthe-et-Moselle), so the postal code gives the hint.
+    out["departement_hint"] = out["postal_code"].map(departement_of_postal_code)
     out = out.join(coordinates.pair_columns(df["Latitude"], df["Longitude"]))
     out["place_key"] = stable_ids("bib", out["source_id"], out["name"])
     return finish(out, SOURCE, VINTAGE)

@@ -69,6 +69,10 @@ def quality_report(records: pd.DataFrame, placement: Placement, merged: MergeRes
     if len(excluded):
         lines.append("- Excluded rows: " + ", ".join(
             f"{source} {reason} {count}" for (source, reason), count in excluded.items()) + ".")
+    disagreements = facts.get("departement_disagreements") or {}
+    lines.append("- Points kept in a commune of another département than their postal code, the "
+                 "town name being unknown there: "
+                 + (", ".join(f"{source} {count}" for source, count in disagreements.items()) or "none") + ".")
     lines.append(f"- Arrondissement written in the source but the point in another one: "
                  f"{facts['arrondissement_disagreements']} (the written code is kept).")
     lines.append("")
@@ -81,7 +85,8 @@ def quality_report(records: pd.DataFrame, placement: Placement, merged: MergeRes
             f"{pair['matched_by_commune_and_name']} by commune and name; {pair['primary_only']} "
             f"only in {primary}, {pair['secondary_only']} only in {secondary}{dropped}; "
             f"{pair['commune_disagreements']} merged pairs placed in different communes (the "
-            "better-located record wins).")
+            f"better-located record wins); {pair['secondary_rows_folded']} rows of {secondary} "
+            "repeating one key folded into one place.")
     lines.append("")
 
     recovery = places[places["domain"] == "plan_de_relance"]

@@ -235,12 +235,18 @@ def commune_candidates(raw_codes: pd.Series, reference: Reference) -> pd.DataFra
 # Placement
 # ---------------------------------------------------------------------------------------------
 
-def _nearest_within(reference: Reference, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Return the commune within the tolerance of each point (for points in no commune), or None."""
+def _nearest_within(reference: Reference, lon: np.ndarray,
+                    lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the commune within the tolerance of each point and its distance (None and NaN if none).
+
+    Used for points in no commune, such as a museum on a quay that the simplified coastline
+    leaves in the sea.
+    """
     out = np.full(len(lon), None, dtype=object)
+    distance_out = np.full(len(lon), np.nan)
     valid = ~(np.isnan(lon) | np.isnan(lat))
     if not valid.any():
-        return out
+        return out, distance_out
     # Search in degrees with a margin (1 degree of latitude is 111 km; longitude degrees are
     # shorter), then confirm in metres.
     radius = reference.tolerance_m / 111_000 / 0.3
@@ -252,7 +258,8 @@ def _nearest_within(reference: Reference, lon: np.ndarray, lat: np.ndarray) -> n
     distances = reference.distance_m(lon[positions], lat[positions], codes)
     close = distances <= reference.tolerance_m
     out[positions[close]] = codes[close]
-    return out
+    distance_out[positions[close]] = distances[close]
+    return out, distance_out
 
 
 def place_records(records: pd.DataFrame, reference: Reference) -> Placement:
@@ -307,13 +314,17 @@ def place_records(records: pd.DataFrame, reference: Reference) -> Placement:
 
     # 2. Records without a usable code: the point, checked against the postal département.
     no_code = ~with_candidates
+    hints = records["departement_hint"].to_numpy(dtype=object)
     for i in np.flatnonzero(no_code):
-        if i in outside_atlas:
+        hint = hints[i]
+        if i in outside_atlas or (isinstance(hint, str) and is_outside_departements(hint)):
             excluded[i] = "outside_atlas"
     nearest_commune = np.full(n, None, dtype=object)
+    nearest_distance = np.full(n, np.nan)
+    departement_disagreements: list[int] = []
     lonely = np.flatnonzero(no_code & has_point & (pip == None))  # noqa: E711
-    nearest_commune[lonely] = _nearest_within(reference, lon[lonely], lat[lonely])
-    hints = records["departement_hint"].to_numpy(dtype=object)
+    nearest_commune[lonely], nearest_distance[lonely] = _nearest_within(reference, lon[lonely],
+                                                                        lat[lonely])
     names = records["commune_name"].to_numpy(dtype=object)
     for i in np.flatnonzero(no_code):
         if excluded[i]:
@@ -322,15 +333,19 @@ def place_records(records: pd.DataFrame, reference: Reference) -> Placement:
         if found and _same_departement(reference.departement_of.get(found), hints[i]):
             commune[i] = found
             flag[i] = "commune_from_point" if pip[i] else "near_commune"
+            distance_m[i] = np.nan if pip[i] else nearest_distance[i]
             continue
         by_name = reference.lookup_name(names[i], hints[i])
         if by_name:
             commune[i] = by_name
             flag[i] = "moved_to_centroid" if has_point[i] else "no_coordinates_centroid"
         elif found:
-            # NOTE: the postal département disagrees and the town name is not found: the point
-            # is kept, and the case is counted in the quality report.
-            commune[i], flag[i] = found, "commune_from_point"
+            # The postal département disagrees but the town name is not found there either:
+            # the point is kept and the case is counted in the quality report.
+            commune[i] = found
+            flag[i] = "commune_from_point" if pip[i] else "near_commune"
+            distance_m[i] = np.nan if pip[i] else nearest_distance[i]
+            departement_disagreements.append(i)
         else:
             excluded[i] = "no_commune_found" if has_point[i] or names[i] else "no_commune_no_point"
     # A place moved by name may in fact lie within the tolerance of its commune.
@@ -359,6 +374,7 @@ def place_records(records: pd.DataFrame, reference: Reference) -> Placement:
     dropped = records[~keep].copy()
     dropped["reason"] = excluded[~keep]
     facts = _facts(placed[keep], dropped, candidates, reference)
+    facts["departement_disagreements"] = records.loc[departement_disagreements, "source"].value_counts().to_dict()
     return Placement(placed[keep].reset_index(drop=True), dropped.reset_index(drop=True), facts)
 
 
