@@ -26,7 +26,7 @@ build: install
 	$(PY) -m loaders build
 
 run: data
-	$(VENV)/bin/gunicorn app:server --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 120 --access-logfile -
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn app:server --config gunicorn.conf.py
 
 dev: data
 	$(PY) app.py

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 import dash
+from flask import jsonify, request
 
 import api
 import callbacks
@@ -31,6 +32,18 @@ app = dash.Dash(
 app.index_string = INDEX_STRING
 app.layout = shell_layout
 server = app.server
+
+# Beyond this the request is not a link a person shared; pages drop over-long values themselves.
+MAX_QUERY_BYTES = 65_536
+
+
+@server.before_request
+def reject_huge_queries():
+    if len(request.query_string) > MAX_QUERY_BYTES:
+        log.warning("rejected a %d-byte query string on %s", len(request.query_string), request.path)
+        return jsonify({"error": f"query string longer than {MAX_QUERY_BYTES} bytes; shorten the link"}), 414
+    return None
+
 
 init_cache(server)
 api.register(server)

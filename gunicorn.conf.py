@@ -1,7 +1,17 @@
-"""Gunicorn settings read from the repository folder (command-line options take precedence)."""
+"""Production server settings for `gunicorn app:server` (used by `make run` and the tests).
 
-# Gunicorn rejects request lines over 4,094 bytes with HTTP 414 before they reach the app, and
-# accepts at most 8,190 or 0 (no limit). A shared link with a long or tampered query must still
-# open a valid page with a message, so the line is not limited here; the app ignores parameter
-# values over 200 characters and headers keep gunicorn's default limits.
+Shared links carry the whole page state in the query string, and a pasted link can be long:
+gunicorn's default request-line limit (4,094 bytes, at most 8,190) would answer such links
+with a bare HTML error. The limit is lifted here and enforced by the app instead
+(`app.MAX_QUERY_BYTES`), which answers with a clear message.
+"""
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8050')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = 120
 limit_request_line = 0
+accesslog = "-"

@@ -61,8 +61,8 @@ def live_server(built_store):
     port = int(os.environ.get("ATLAS_TEST_PORT") or _free_port())
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
-        [str(gunicorn), "app:server", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--threads", "4", "--timeout", "120", "--log-level", "warning"],
+        [str(gunicorn), "app:server", "--config", str(REPO / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+         "--workers", "1", "--log-level", "warning", "--access-logfile", "/dev/null"],
         cwd=REPO, env={**os.environ, "LOG_LEVEL": "WARNING"},
     )
     base = f"http://127.0.0.1:{port}"
