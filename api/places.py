@@ -25,6 +25,7 @@ from api.errors import json_error
 from atlas import places as taxonomy
 from atlas import store
 from atlas.cache import memoize
+from atlas.formatting import format_number
 from atlas.i18n import normalize_lang, t
 from atlas.tables import FRENCH, INTERNATIONAL, to_csv_bytes
 
@@ -38,6 +39,11 @@ MAX_PARAMETER_LENGTH = 60
 
 def _clip(value: str | None) -> str | None:
     return value[:MAX_PARAMETER_LENGTH] if value else value
+
+
+def _flag_label(flag: str, lang: str) -> str:
+    tolerance = format_number(taxonomy.LOCATION_TOLERANCE_M, 0, lang)
+    return t(f"places.flag_{flag}", lang, tolerance=tolerance)
 
 
 def _metadata(selected, domain: str | None, type_: str | None, level: str | None,
@@ -55,7 +61,7 @@ def _metadata(selected, domain: str | None, type_: str | None, level: str | None
         "count": count,
         "coordinates": "WGS84 (EPSG:4326), longitude/latitude",
         "source": "; ".join(t(f"places.source_{source}", lang) for source in sources),
-        "location_flags": "; ".join(f"{flag}: {t(f'places.flag_{flag}', lang, tolerance=1000)}"
+        "location_flags": "; ".join(f"{flag}: {_flag_label(flag, lang)}"
                                     for flag in taxonomy.LOCATION_FLAGS),
     }
 
@@ -82,7 +88,7 @@ def places_taxonomy():
         "domains": taxonomy.taxonomy(lang),
         "labels": [{"id": label, "label": t(f"places.label_{label}", lang)}
                    for label in taxonomy.LABELS],
-        "location_flags": [{"id": flag, "label": t(f"places.flag_{flag}", lang, tolerance=1000)}
+        "location_flags": [{"id": flag, "label": _flag_label(flag, lang)}
                            for flag in taxonomy.LOCATION_FLAGS],
     }
 

@@ -69,6 +69,8 @@ LOCATION_FLAGS: tuple[str, ...] = (
     "no_coordinates_centroid",  # no usable point in the source: placed inside the commune
     "unchecked",                # the commune has no geometry to check the point against
 )
+# Distance from its commune within which a source point is kept (`near_commune`), in metres.
+LOCATION_TOLERANCE_M = 1000.0
 # Flags whose point is a stand-in placed inside the commune, not the place's own location.
 CENTROID_FLAGS: tuple[str, ...] = ("moved_to_centroid", "no_coordinates_centroid")
 

@@ -33,13 +33,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from atlas.places import LOCATION_TOLERANCE_M
 from loaders.places.inputs import normalize_name
 from loaders.territories.crosswalk import (is_outside_departements, map_commune_codes,
                                            normalize_commune_code)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TOLERANCE_M = 1000.0
+DEFAULT_TOLERANCE_M = LOCATION_TOLERANCE_M
 STACK_MIN_NAMES = 3
 CITIES_WITH_ARRONDISSEMENTS = ("75056", "69123", "13055")
 
