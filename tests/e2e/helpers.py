@@ -28,3 +28,12 @@ def external_requests(driver, base_url: str) -> list[str]:
         ".concat([document.location.href]);")
     return [u for u in urls if not u.startswith(base_url) and not u.startswith("data:")
             and not u.startswith("blob:")]
+
+
+def full_page_screenshot(driver, path: str, width: int, restore: tuple[int, int] = (1366, 900)) -> None:
+    """Save a screenshot of the whole page at `width`, then restore the window size."""
+    driver.set_window_size(width, 900)
+    height = driver.execute_script("return document.body.scrollHeight")
+    driver.set_window_size(width, min(height + 120, 6000))
+    driver.save_screenshot(path)
+    driver.set_window_size(*restore)
