@@ -128,6 +128,23 @@ def test_place_vintage_divided_code_forms_unit():
     assert totals["10006"] + totals["10007"] == 80
 
 
+def test_place_vintage_stale_commune_nouvelle_is_missing():
+    # 10002 joined 10001 on 1 January 2019; a 2016 population listed on COG 2019 but computed on
+    # COG 2018 gives 10001 its chef-lieu's figure only.
+    crosswalk = CROSSWALK.copy()
+    crosswalk.loc[crosswalk["old_code"] == "10002", "date"] = pd.Timestamp("2019-01-01")
+    stale = vintage({"10001": 100, "10004": 30, "10008": 8}, year=2016)
+    stale.cog_year, stale.geography_year = 2019, 2018
+    result = place_vintage(stale, CodeMapper(crosswalk), COMMUNES, SNAPSHOTS)
+    assert result.stale == ["10001"]
+    values, status = placed_values(result, "for_totals")
+    assert status["10001"] == "missing"
+    # A list computed on its own COG is not affected.
+    current = vintage({"10001": 100, "10004": 30, "10008": 8}, year=2016)
+    current.cog_year, current.geography_year = 2019, 2019
+    assert place_vintage(current, CodeMapper(crosswalk), COMMUNES, SNAPSHOTS).stale == []
+
+
 def test_france_total_skips_uncovered_departement():
     departements = pd.DataFrame({"level": "departement", "code": ["D1", "D2", "D3"], "year": 1900,
                                  "value": [10.0, 20.0, np.nan],

