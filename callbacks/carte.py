@@ -78,38 +78,8 @@ def control_state(indicator_id, level, year, scope, method, k, breaks, palette, 
     Output("carte-classes-box", "hidden"),
     Output("carte-palette", "options"),
     Output("carte-palette", "value"),
+    Output("carte-palette-kind", "data"),
     Output("carte-selected", "data"),
-    Input("carte-indicator", "value"),
-    Input("carte-level", "value"),
-    State("carte-year", "value"),
-    State("carte-palette", "value"),
-    State("carte-selected", "data"),
-    State("carte-lang", "data"),
-    prevent_initial_call=True,
-)
-def update_controls(indicator_id, level, year, palette, selected, lang):
-    """Keep level, year and palette choices valid for the indicator and level."""
-    catalogue = load_catalogue()
-    if indicator_id not in catalogue:
-        return (no_update,) * 10
-    indicator = catalogue.get(indicator_id)
-    levels = map_levels(indicator)
-    if level not in levels:
-        level = "departement" if "departement" in levels else levels[0]
-    years = indicator_years(indicator_id, level)
-    if year not in years:
-        year = years[-1] if years else None
-    choices = palette_choices(indicator)
-    if _triggered_id() == "carte-indicator" or palette not in choices:
-        palette = default_palette(indicator)
-    if selected and store.territory(level, selected) is None:
-        selected = None
-    return (level_options(levels, lang), level, year_options(years), year, len(years) < 2,
-            level != "commune", indicator.is_categorical,
-            palette_options(choices, indicator.palette.get("type", "sequential")), palette, selected)
-
-
-@callback(
     Output("carte-payload", "data"),
     Output("carte-legend", "children"),
     Output("carte-heading", "children"),
@@ -119,6 +89,7 @@ def update_controls(indicator_id, level, year, palette, selected, lang):
     Output("carte-breaks", "value"),
     Output("carte-k-wrapper", "hidden"),
     Output("carte-breaks-wrapper", "hidden"),
+    Output("carte-view-stamp", "data"),
     Input("carte-indicator", "value"),
     Input("carte-level", "value"),
     Input("carte-year", "value"),
@@ -127,14 +98,40 @@ def update_controls(indicator_id, level, year, palette, selected, lang):
     Input("carte-k", "value"),
     Input("carte-breaks", "value"),
     Input("carte-palette", "value"),
-    State("carte-payload", "data"),
+    State("carte-palette-kind", "data"),
+    State("carte-selected", "data"),
     State("carte-lang", "data"),
     prevent_initial_call=True,
 )
-def update_payload(indicator_id, level, year, scope, method, k, breaks, palette, previous, lang):
-    """Send the classes and values of the new view; the geometry stays in the browser."""
-    if indicator_id not in load_catalogue() or level is None or year is None:
-        return (no_update,) * 9
+def update_view(indicator_id, level, year, scope, method, k, breaks, palette, palette_kind, selected, lang):
+    """Keep the controls valid and send the classes and values of the new view.
+
+    One callback, so a switch costs one request; the geometry stays in the browser.
+    """
+    catalogue = load_catalogue()
+    if indicator_id not in catalogue:
+        return (no_update,) * 21
+    indicator = catalogue.get(indicator_id)
+    triggered = _triggered_id()
+    asked = {"level": level, "year": year, "palette": palette, "selected": selected}
+
+    levels = map_levels(indicator)
+    if level not in levels:
+        level = "departement" if "departement" in levels else levels[0]
+    years = indicator_years(indicator_id, level)
+    if year not in years:
+        year = years[-1] if years else None
+    if year is None:
+        return (no_update,) * 21
+    choices = palette_choices(indicator)
+    if triggered == "carte-indicator" or palette not in choices:
+        palette = default_palette(indicator)
+    kind = "categorical" if indicator.is_categorical else indicator.palette.get("type", "sequential")
+    # The palette ramps weigh about 20 KB: send them only when the palette type changes.
+    palette_menu = palette_options(choices, kind) if kind != palette_kind else no_update
+    if selected and store.territory(level, selected) is None:
+        selected = None
+
     breaks_value = no_update
     if method == "manual" and not (breaks or "").strip():
         # Start manual breaks from the current classes, so the user edits rather than types.
@@ -143,8 +140,17 @@ def update_payload(indicator_id, level, year, scope, method, k, breaks, palette,
     state, message = control_state(indicator_id, level, year, scope, method, k, breaks, palette, lang)
     payload = payload_for(state)
     notice = html.P(message, className="notice notice-warning") if message else None
-    return (payload.data, legend_children(payload.legend, lang), heading(state, lang), map_label(state, lang),
-            _string_query(state), notice, breaks_value, method == "manual", method != "manual")
+    stamp = "|".join(str(part) for part in (state.indicator, state.level, state.year, state.scope))
+    # Unchanged values are not sent back, so that callbacks that listen to them do not run.
+    def changed(name, value):
+        return value if value != asked[name] else no_update
+
+    level_menu = level_options(levels, lang) if triggered in ("carte-indicator", None) else no_update
+    return (level_menu, changed("level", level), year_options(years), changed("year", year), len(years) < 2,
+            level != "commune", indicator.is_categorical, palette_menu, changed("palette", palette), kind,
+            changed("selected", selected),
+            payload.data, legend_children(payload.legend, lang), heading(state, lang), map_label(state, lang),
+            _string_query(state), notice, breaks_value, method == "manual", method != "manual", stamp)
 
 
 def _current_breaks_text(indicator_id, level, year, scope, k, lang) -> str:
@@ -218,13 +224,14 @@ def show_place(click, lang):
 @callback(
     Output("carte-panel", "children"),
     Input("carte-selected", "data"),
-    Input("carte-indicator", "value"),
-    Input("carte-level", "value"),
-    Input("carte-year", "value"),
-    Input("carte-scope", "value"),
+    Input("carte-view-stamp", "data"),
+    State("carte-indicator", "value"),
+    State("carte-level", "value"),
+    State("carte-year", "value"),
+    State("carte-scope", "value"),
     State("carte-lang", "data"),
 )
-def update_panel(code, indicator_id, level, year, scope, lang):
+def update_panel(code, stamp, indicator_id, level, year, scope, lang):
     """Fill the side panel of the selected territory: value, rank, parent and France values, links."""
     lang = normalize_lang(lang)
     if not code or indicator_id not in load_catalogue() or year is None:
@@ -280,14 +287,11 @@ def clear_selection(n_clicks):
     Input("carte-page-previous", "n_clicks"),
     Input("carte-page-next", "n_clicks"),
     Input("carte-table-sort", "value"),
-    Input("carte-indicator", "value"),
-    Input("carte-level", "value"),
-    Input("carte-year", "value"),
-    Input("carte-scope", "value"),
+    Input("carte-view-stamp", "data"),
     State("carte-table-page", "data"),
     prevent_initial_call=True,
 )
-def change_table_page(previous, following, sort, indicator_id, level, year, scope, page):
+def change_table_page(previous, following, sort, stamp, page):
     """Move one page back or forward; new data or a new sort starts again at the first page."""
     triggered = _triggered_id()
     if triggered == "carte-page-previous":

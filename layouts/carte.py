@@ -333,6 +333,8 @@ def layout(**params):
         dcc.Store(id="carte-selected", data=state.code),
         dcc.Store(id="carte-zoom", data={"code": state.code} if state.code else None),
         dcc.Store(id="carte-place-click"),
+        dcc.Store(id="carte-palette-kind", data=_palette_kind(state)),
+        dcc.Store(id="carte-view-stamp", data=""),
         dcc.Store(id="carte-sink-paint"),
         dcc.Store(id="carte-sink-select"),
         dcc.Store(id="carte-sink-url"),
@@ -349,6 +351,11 @@ def _string_query(state: MapState) -> dict[str, str]:
         query.pop(name, None)
     return {key: (",".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value))
             for key, value in query.items() if value not in (None, "", [], ()) and not (key == "lang" and value == "fr")}
+
+
+def _palette_kind(state: MapState) -> str:
+    indicator = load_catalogue().get(state.indicator)
+    return "categorical" if indicator.is_categorical else indicator.palette.get("type", "sequential")
 
 
 def heading(state: MapState, lang: str) -> str:

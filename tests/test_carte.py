@@ -266,28 +266,28 @@ def test_place_layers_and_popup():
 
 
 def test_payload_callback_sends_no_geometry():
-    from callbacks.carte import update_payload
+    from callbacks.carte import update_view
 
     indicator = _numeric_indicator_with("commune")
     year = store.indicator_years(indicator.id, "commune")[-1]
-    result = update_payload(indicator.id, "commune", year, None, "quantiles", 5, "", None, None, "fr")
-    data = result[0]
+    result = update_view(indicator.id, "commune", year, None, "quantiles", 5, "", None, None, None, "fr")
+    data = result[11]
     assert set(data) >= {"key", "n", "classes", "values", "colors"}
     assert "geometry" not in str(data)[:2000]
     assert data["n"] == len(store.territories_of("commune"))
 
 
 def test_payload_callback_manual_breaks():
-    from callbacks.carte import update_payload
+    from callbacks.carte import update_view
 
     indicator = _numeric_indicator_with("departement")
     year = store.indicator_years(indicator.id, "departement")[-1]
-    filled = update_payload(indicator.id, "departement", year, None, "manual", 4, "", None, None, "fr")
-    assert filled[6].count(";") == 2  # four classes: three breaks
-    assert filled[7] is True
-    assert filled[8] is False
-    rejected = update_payload(indicator.id, "departement", year, None, "manual", 4, "9 ; 2", None, None, "fr")
-    assert "croissantes" in str(rejected[5])
+    filled = update_view(indicator.id, "departement", year, None, "manual", 4, "", None, None, None, "fr")
+    assert filled[17].count(";") == 2  # four classes: three breaks
+    assert filled[18] is True
+    assert filled[19] is False
+    rejected = update_view(indicator.id, "departement", year, None, "manual", 4, "9 ; 2", None, None, None, "fr")
+    assert "croissantes" in str(rejected[16])
 
 
 def test_search_callback_switches_level_and_selects():
@@ -319,12 +319,12 @@ def test_panel_callback_links():
 
     indicator = _numeric_indicator_with("departement")
     year = store.indicator_years(indicator.id, "departement")[-1]
-    children = update_panel("34", indicator.id, "departement", year, None, "fr")
+    children = update_panel("34", "", indicator.id, "departement", year, None, "fr")
     text = str(children)
     assert "/portrait/departement/34" in text
     assert "/comparer?t=departement%3A34" in text
     assert "/evolution?indicator=" in text
-    empty = update_panel(None, indicator.id, "departement", year, None, "fr")
+    empty = update_panel(None, "", indicator.id, "departement", year, None, "fr")
     assert "Cliquez" in str(empty)
 
 

@@ -106,6 +106,7 @@ def test_switch_indicator_level_and_classes(live_server, browser):
     wait_for_text(browser, "#carte-legend-title", target.text("label", "fr")[:30])
     outputs = browser.execute_script("return window.__carteOutputs")
     payload_calls = [o for o in outputs if "carte-payload.data" in o]
+    assert len(outputs) <= 4, f"an indicator switch should make few requests: {outputs}"
     assert len(payload_calls) == 1, outputs
     assert len(outputs) == len(set(outputs)), f"a callback ran twice: {outputs}"
 
