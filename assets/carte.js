@@ -29,6 +29,7 @@
         tooltip: null,
         hovered: null,
         created: 0,
+        openedWithView: new URLSearchParams(window.location.search).has("view"),
         creatingWith: null,
         createdWith: null,
         lastPaint: null
@@ -338,8 +339,19 @@
         layers.forEach(function (layer, position) {
             index.set(layer.feature.properties.code, position);
         });
+        var previousKey = carte.registry ? carte.registry.key : null;
         carte.registry = {key: last._atlasKey, group: group, layers: layers, index: index,
                           loadedAt: performance.now()};
+        // A commune map restricted to a région or a département: show that area, unless the
+        // page opened with a view of its own in the URL.
+        var scoped = /[-:]/.test(last._atlasKey || "");
+        var keepView = previousKey === null && carte.openedWithView;
+        if (scoped && last._atlasKey !== previousKey && !keepView && carte.map) {
+            var bounds = group.getBounds();
+            if (bounds.isValid()) {
+                carte.map.fitBounds(bounds, {padding: [10, 10]});
+            }
+        }
         // Skip the full repaint when every feature was created with the current payload.
         carte.createdWith = (carte.creatingWith && carte.created === layers.length && sorted &&
                              carte.creatingWith === carte.payload) ? carte.payload : null;
