@@ -25,7 +25,7 @@ from atlas import store
 from atlas.classify import STATUS_STYLES
 from atlas.export import renderer
 from atlas.export.geometry import shapes_from_features
-from atlas.export.renderer import ExportTimeout, PoolSettings, RendererPool, reset_pool
+from atlas.export.renderer import ExportBusy, ExportTimeout, PoolSettings, RendererPool, reset_pool
 from atlas.urlstate import build_href
 from tests.territory_build import case_path
 
@@ -282,6 +282,31 @@ def test_render_timeout_restarts_browser():
             pool.render(_bar_figure(), "png", 400, 300)
         assert pool.restarts == 1
         assert not pool.running
+    finally:
+        pool.close()
+
+
+def test_busy_pool_rejects_after_queue_wait():
+    pool = RendererPool(PoolSettings(size=1, queue_wait=0.2))
+    assert pool._slots.acquire(timeout=1)  # an export in progress holds the only slot
+    try:
+        with pytest.raises(ExportBusy):
+            pool.render(_bar_figure(), "png", 400, 300)
+    finally:
+        pool._slots.release()
+        pool.close()
+
+
+def test_browser_recycled_after_render_limit():
+    pool = RendererPool(PoolSettings(size=1, recycle_after=2))
+    try:
+        pool.render(_bar_figure(), "svg", 400, 300)
+        first_browser = pool.browser_pids()
+        pool.render(_bar_figure(), "svg", 400, 300)
+        assert pool.browser_pids() == first_browser
+        pool.render(_bar_figure(), "svg", 400, 300)
+        assert pool.browser_pids() != first_browser
+        assert pool.restarts == 0  # a planned recycle is not a failure restart
     finally:
         pool.close()
 

@@ -34,6 +34,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
+from kaleido.errors import KaleidoError
+
 from atlas import config
 
 log = logging.getLogger(__name__)
@@ -286,11 +288,17 @@ class RendererPool:
             log.error("export %s %s timed out after %.1f s", label, fmt, elapsed)
             self._restart(f"render of {label} timed out")
             raise ExportTimeout(f"render timed out after {elapsed:.0f} s") from error
-        except Exception as error:  # kaleido wraps plotly.js and browser errors in several types
-            log.error("export %s %s failed after %.2f s: %r", label, fmt,
-                      time.monotonic() - started, error)
-            if not self._browser_alive(renderer):
-                self._restart(f"browser died while rendering {label}")
+        except Exception as error:  # kaleido and choreographer raise several types
+            elapsed = time.monotonic() - started
+            if elapsed >= self.settings.render_timeout:
+                # A timeout that cancelled the tab can surface as a closed-channel error.
+                log.error("export %s %s timed out after %.1f s: %r", label, fmt, elapsed, error)
+                self._restart(f"render of {label} timed out")
+                raise ExportTimeout(f"render timed out after {elapsed:.0f} s") from error
+            log.error("export %s %s failed after %.2f s: %r", label, fmt, elapsed, error)
+            if not isinstance(error, KaleidoError) or not self._browser_alive(renderer):
+                # Only a KaleidoError (plotly.js rejected the figure) leaves the browser usable.
+                self._restart(f"browser failed while rendering {label}: {error!r}")
             raise ExportFailed(f"the renderer rejected the figure: {error}") from error
         if fmt == "svg":
             data = compact_svg(data)
