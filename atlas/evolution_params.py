@@ -89,19 +89,25 @@ class EvolutionParams:
                    invalid=tuple(data.get("invalid") or ()))
 
 
-@lru_cache(maxsize=256)
-def _years_by_level(indicator_id: str, stamp: str) -> dict[str, tuple[int, ...]]:
-    """Years with values of one indicator per level, and over all levels under the key None.
+@lru_cache(maxsize=2)
+def _years_of_every_indicator(stamp: str) -> dict[str, dict[str | None, tuple[int, ...]]]:
+    """Return {indicator: {level: years}} for the whole store, with all levels under None.
 
-    `stamp` is the build stamp, so a new build is read again.
+    One pass over the store: a look-up per indicator would filter the frame of each indicator
+    in turn. `stamp` is the build stamp, so a new build is read again.
     """
-    frame = store.indicator_frame(indicator_id)
-    if frame.empty:
-        return {None: ()}
-    years = frame.groupby(frame["level"].astype(str))["year"].unique()
-    found = {str(level): tuple(sorted(int(year) for year in values)) for level, values in years.items()}
-    found[None] = tuple(sorted({year for values in found.values() for year in values}))
+    values = store.values()
+    keys = values[["indicator", "level", "year"]].drop_duplicates()
+    found: dict[str, dict[str | None, tuple[int, ...]]] = {}
+    for (indicator, level), years in keys.groupby(["indicator", "level"], observed=True)["year"]:
+        found.setdefault(str(indicator), {})[str(level)] = tuple(sorted(int(year) for year in years))
+    for by_level in found.values():
+        by_level[None] = tuple(sorted({year for years in by_level.values() for year in years}))
     return found
+
+
+def _years_by_level(indicator_id: str, stamp: str) -> dict[str | None, tuple[int, ...]]:
+    return _years_of_every_indicator(stamp).get(indicator_id, {})
 
 
 def indicator_years(indicator_id: str, level: str | None = None) -> list[int]:
