@@ -37,7 +37,8 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 TARGETS = {
     "departement first render": 1500, "departement switch repaint": 300, "departement switch bytes": 50_000,
     "commune first render": 3000, "commune switch repaint": 500, "commune switch bytes": 400_000,
-    "commune switch server": 100, "places first display": 1500, "places filter change": 300,
+    "commune switch server": 100, "commune payload compute": 100, "places first display": 1500,
+    "places filter change": 300,
 }
 
 PAINT_AFTER = """
@@ -66,7 +67,8 @@ def start_server(port: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [str(gunicorn), "app:server", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
          "--timeout", "120", "--log-level", "warning"],
-        cwd=REPO, env={**os.environ, "LOG_LEVEL": "WARNING"})
+        cwd=REPO, env={**os.environ, "LOG_LEVEL": "WARNING"},
+        stdout=subprocess.DEVNULL)  # the access log; errors still reach stderr
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
@@ -157,6 +159,25 @@ def pick_indicators(level: str, count: int = 2) -> list[str]:
     return ids
 
 
+def commune_compute_times(runs: int) -> list[float]:
+    """Milliseconds to build a national commune payload in this process, without the cache:
+    the part of the callback's server time that is the app's own work."""
+    from atlas.mapdata import cached_payload
+    from atlas.mapstate import parse_state
+
+    chosen = (pick_indicators("commune") * runs)[:runs]
+    for indicator_id in chosen:  # the first read of an indicator loads the value store
+        store.indicator_values(indicator_id, "commune", store.indicator_years(indicator_id, "commune")[-1])
+    times = []
+    for indicator_id in chosen:
+        state = parse_state({"indicator": indicator_id, "level": "commune"})
+        started = time.perf_counter()
+        cached_payload.uncached(state.indicator, state.level, state.year, None, state.method, state.k, (),
+                                state.palette, state.lang, "bench")
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 def report(name: str, values: list[float], unit: str) -> None:
     median = statistics.median(values)
     target = TARGETS.get(name)
@@ -172,6 +193,10 @@ def main() -> None:
     args = parser.parse_args()
     if not store.is_built():
         raise SystemExit("no data build: run `python -m loaders build` first")
+
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+          "(figures grow with the load of a shared machine)")
+    report("commune payload compute", commune_compute_times(args.runs), "ms")
 
     port = args.port or free_port()
     server = start_server(port)
@@ -212,6 +237,7 @@ def main() -> None:
         driver.quit()
         server.terminate()
         server.wait(timeout=10)
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -41,8 +41,10 @@ if (!window.__carteFetch) {
 """
 
 
-def _numeric(level: str, count: int = 2) -> list[str]:
-    ids = [i.id for i in map_indicators() if level in map_levels(i) and not i.is_categorical]
+def _numeric(level: str, count: int = 2, also: str | None = None) -> list[str]:
+    """Numeric indicators mapped at `level` (and at `also` when given)."""
+    ids = [i.id for i in map_indicators() if level in map_levels(i) and not i.is_categorical
+           and (also is None or also in map_levels(i))]
     assert len(ids) >= count, f"need {count} numeric indicators at {level}"
     return ids
 
@@ -92,7 +94,7 @@ def _legend_counts(driver) -> list[int]:
 
 
 def test_switch_indicator_level_and_classes(live_server, browser):
-    departement_ids = _numeric("departement")
+    departement_ids = _numeric("departement", also="region")
     browser.get(live_server + "/")
     _wait_paint(browser, "departement")
     browser.execute_script(RECORD_CALLBACKS)
