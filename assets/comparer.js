@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var STORAGE_KEY = "comparer-focus";
-  var RESTORE_WINDOW_MS = 5000;
+  var RESTORE_WINDOW_MS = 15000;
   var restoreUntil = 0;
 
   function ownerId(element) {

@@ -116,21 +116,25 @@ def theme_indicators(theme: str) -> list[str]:
     return [indicator.id for indicator in comparable_indicators() if indicator.theme == theme]
 
 
-def default_indicators() -> list[str]:
-    """Return the first rate, share or mean of each theme, a profile across the catalogue.
+# An indicator published at fewer levels than this is a poor default: most columns would be empty.
+MIN_DEFAULT_LEVELS = 3
 
-    Counts and amounts are skipped because they cannot be compared across levels (see
-    `compare_gaps.gap_comparable`). A theme that has only those contributes its first one.
+
+def default_indicators() -> list[str]:
+    """Return one indicator per theme, a profile across the catalogue.
+
+    Each theme offers its first indicator published at MIN_DEFAULT_LEVELS levels or more,
+    preferring a rate, share or mean to a count or an amount, because counts and amounts cannot
+    be compared across levels (see `compare_gaps.gap_comparable`).
     """
-    chosen: dict[str, str] = {}
-    fallback: dict[str, str] = {}
-    for indicator in comparable_indicators():
+    best: dict[str, tuple[tuple[bool, bool, int], str]] = {}
+    for position, indicator in enumerate(comparable_indicators()):
         if indicator.is_categorical:
             continue
-        if not is_additive(indicator):
-            chosen.setdefault(indicator.theme, indicator.id)
-        fallback.setdefault(indicator.theme, indicator.id)
-    return [chosen.get(theme, fallback[theme]) for theme in config.THEMES if theme in fallback]
+        rank = (len(indicator.levels) < MIN_DEFAULT_LEVELS, is_additive(indicator), position)
+        if indicator.theme not in best or rank < best[indicator.theme][0]:
+            best[indicator.theme] = (rank, indicator.id)
+    return [best[theme][1] for theme in config.THEMES if theme in best]
 
 
 def _parse_indicators(parser: StateParser) -> tuple[tuple[str, ...], str | None]:
@@ -185,6 +189,8 @@ def to_query(params: ComparisonParams) -> dict[str, object]:
     """Return the query parameters of `params`, defaults left out (see `urlstate.build_href`)."""
     if params.theme:
         theme, indicators = params.theme, []
+    elif list(params.indicators) == default_indicators():
+        theme, indicators = None, []
     else:
         theme, indicators = None, list(params.indicators)
     numeric = [item for item in params.indicators if not load_catalogue().get(item).is_categorical]

@@ -16,7 +16,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import shapely
 
 from atlas import classify, store
@@ -31,8 +30,8 @@ log = logging.getLogger(__name__)
 # MIN_MARGIN degrees, so that a small commune still shows the communes around it.
 MARGIN_SHARE = 0.6
 MIN_MARGIN = 0.04
-MAX_NEIGHBOURS = 80
-MAP_WIDTH = 360  # CSS pixels the zoom is computed for (the maps are laid out in a grid)
+MAX_NEIGHBOURS = 150
+MAP_WIDTH = 290  # CSS pixels the zoom is computed for: the narrowest map of the grid (assets/comparer.css)
 MAP_HEIGHT = 320
 OUTLINE_COLOR = "#111111"
 BORDER_COLOR = "#b9bec8"  # grey, so that a white "sans objet" territory keeps its outline
@@ -51,7 +50,7 @@ class MapPanel:
     key: str
     name: str
     level: str
-    figure: go.Figure
+    figure: dict  # a plotly figure as a dict
 
 
 @dataclass
@@ -79,28 +78,34 @@ def geometry_available(level: str) -> bool:
 
 @lru_cache(maxsize=4)
 def _level_geometry(level: str, stamp: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Codes, shapely geometries and bounds (minx, miny, maxx, maxy) of every territory of `level`."""
+    """Return the codes, shapely geometries and bounds (minx, miny, maxx, maxy) of every territory of `level`."""
     frame = read_geometry(level)
     codes = frame["code"].astype(str).to_numpy()
     geometries = np.asarray(frame.geometry.values, dtype=object)
     return codes, geometries, shapely.bounds(geometries)
 
 
+def view_box(bounds: np.ndarray, position: int) -> tuple[float, float, float, float]:
+    """Return the area a map shows around the territory at `position`: its bounding box widened
+    by `MARGIN_SHARE` of its largest side, at least `MIN_MARGIN` degrees."""
+    own = bounds[position]
+    size = max(own[2] - own[0], own[3] - own[1])
+    margin = max(size * MARGIN_SHARE, MIN_MARGIN)
+    return (float(own[0] - margin), float(own[1] - margin), float(own[2] + margin), float(own[3] + margin))
+
+
 def neighbours(codes: np.ndarray, bounds: np.ndarray, code: str,
                limit: int = MAX_NEIGHBOURS) -> list[int]:
     """Return the positions of `code` and of the territories around it, nearest first.
 
-    A territory is around when its bounding box meets the bounding box of `code` widened by
-    `MARGIN_SHARE` of its largest side (at least `MIN_MARGIN` degrees). At most `limit`
+    A territory is around when its bounding box meets the `view_box` of `code`. At most `limit`
     positions are kept, by distance between box centres. [] when `code` is unknown.
     """
     matches = np.flatnonzero(codes == code)
     if matches.size == 0:
         return []
     own = bounds[matches[0]]
-    size = max(own[2] - own[0], own[3] - own[1])
-    margin = max(size * MARGIN_SHARE, MIN_MARGIN)
-    box = (own[0] - margin, own[1] - margin, own[2] + margin, own[3] + margin)
+    box = view_box(bounds, int(matches[0]))
     near = np.flatnonzero((bounds[:, 2] >= box[0]) & (bounds[:, 0] <= box[2])
                           & (bounds[:, 3] >= box[1]) & (bounds[:, 1] <= box[3]))
     centre = ((own[0] + own[2]) / 2, (own[1] + own[3]) / 2)
@@ -131,13 +136,13 @@ def zoom_for(bounds: tuple[float, float, float, float], width: int = MAP_WIDTH,
 def _feature_collection(codes, geometries, names) -> dict:
     features = []
     for code, geometry, name in zip(codes, geometries, names):
-        features.append({"type": "Feature", "id": code, "properties": {"code": code, "name": name},
+        features.append({"type": "Feature", "id": str(code), "properties": {"code": str(code), "name": name},
                          "geometry": shapely.geometry.mapping(geometry)})
     return {"type": "FeatureCollection", "features": features}
 
 
 def _outline(geometry) -> tuple[list, list]:
-    """Longitudes and latitudes of the exterior rings, rings separated by None."""
+    """Return the longitudes and latitudes of the exterior rings, rings separated by None."""
     lons, lats = [], []
     for polygon in getattr(geometry, "geoms", [geometry]):
         xs, ys = polygon.exterior.coords.xy
@@ -223,11 +228,29 @@ def small_multiples(comparison) -> SmallMultiples:
     return result
 
 
+def prepare_for_map(geometries, box: tuple[float, float, float, float], width: int = MAP_WIDTH):
+    """Return `geometries` cut to a little more than `box`, simplified to about one pixel of a
+    map of `box` drawn `width` pixels wide, with coordinates rounded to the digits that pixel
+    needs. A territory much larger than the view (an AAV's rural remainder, a région around a
+    commune) then costs no more than what is seen."""
+    pad = 0.1 * max(box[2] - box[0], box[3] - box[1])
+    clipped = shapely.clip_by_rect(np.asarray(geometries, dtype=object),
+                                   box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad)
+    pixel = max(box[2] - box[0], box[3] - box[1], 1e-6) / width
+    simplified = shapely.simplify(clipped, pixel, preserve_topology=True)
+    digits = min(max(math.ceil(-math.log10(pixel)) + 1, 3), 6)
+    return shapely.transform(simplified, lambda coordinates: np.round(coordinates, digits))
+
+
 def _map_figure(column, indicator, lang, codes, geometries, bounds, names, classes, texts,
-                statuses, colors, status_colors) -> go.Figure:
-    """Draw one map: territories coloured by class, statuses in greys, the selected one outlined."""
-    tolerance = max(bounds[0][2] - bounds[0][0], bounds[0][3] - bounds[0][1]) / 400
-    simplified = shapely.simplify(np.asarray(geometries, dtype=object), tolerance, preserve_topology=True)
+                statuses, colors, status_colors) -> dict:
+    """Draw one map: territories coloured by class, statuses in greys, the selected one outlined.
+
+    Returns a plain figure dict: `go.Figure` would deep-copy the GeoJSON, which costs more than
+    building the map.
+    """
+    box = view_box(bounds, 0)  # the first position is the selected territory
+    simplified = prepare_for_map(geometries, box)
     geojson = _feature_collection(list(codes), simplified, names)
     hover = [t("comparer.map_hover", lang, name=name, code=code, value=text)
              for name, code, text in zip(names, codes, texts)]
@@ -244,21 +267,21 @@ def _map_figure(column, indicator, lang, codes, geometries, bounds, names, class
     for i, color in enumerate(palette):
         colorscale += [[i / count, color], [(i + 1) / count, color]]
 
-    figure = go.Figure(go.Choroplethmap(
-        geojson=geojson, locations=list(codes), featureidkey="properties.code", z=z,
-        zmin=-0.5, zmax=count - 0.5, colorscale=colorscale, showscale=False,
-        marker={"line": {"color": BORDER_COLOR, "width": 0.6}, "opacity": 1},
-        hovertext=hover, hoverinfo="text",
-    ))
     lons, lats = _outline(simplified[0])
-    figure.add_trace(go.Scattermap(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
-                                   line={"color": OUTLINE_COLOR, "width": 2.5}, showlegend=False))
-    all_bounds = (float(np.min(bounds[:, 0])), float(np.min(bounds[:, 1])),
-                  float(np.max(bounds[:, 2])), float(np.max(bounds[:, 3])))
-    centre, zoom = zoom_for(all_bounds)
-    figure.update_layout(
-        map={"style": "white-bg", "center": centre, "zoom": zoom},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=MAP_HEIGHT, separators=separators(lang),
-        font={"family": FONT_FAMILY}, paper_bgcolor="#ffffff",
-    )
-    return figure
+    centre, zoom = zoom_for(box)
+    return {
+        "data": [
+            {"type": "choroplethmap", "geojson": geojson, "locations": [str(code) for code in codes],
+             "featureidkey": "properties.code", "z": z, "zmin": -0.5, "zmax": count - 0.5,
+             "colorscale": colorscale, "showscale": False,
+             "marker": {"line": {"color": BORDER_COLOR, "width": 0.6}, "opacity": 1},
+             "hovertext": hover, "hoverinfo": "text"},
+            {"type": "scattermap", "lon": lons, "lat": lats, "mode": "lines", "hoverinfo": "skip",
+             "line": {"color": OUTLINE_COLOR, "width": 2.5}, "showlegend": False},
+        ],
+        "layout": {
+            "map": {"style": "white-bg", "center": centre, "zoom": zoom},
+            "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": MAP_HEIGHT,
+            "separators": separators(lang), "font": {"family": FONT_FAMILY}, "paper_bgcolor": "#ffffff",
+        },
+    }

@@ -94,7 +94,8 @@ def _reference_options(params: ComparisonParams) -> list[dict]:
     lang = params.lang
     options = [{"label": t("common.level_france", lang), "value": REF_FRANCE}]
     parent = parent_of(params.territories)
-    if parent is not None:
+    # A selected common parent is offered once, under its own name.
+    if parent is not None and parent not in params.territories:
         row = store.territory(*parent)
         options.append({"label": t("comparer.ref_parent", lang, name=row["name"] if row is not None else parent[1]),
                         "value": REF_PARENT})

@@ -49,11 +49,19 @@ def test_parse_params_defaults():
     assert params.view == "table"
 
 
-def test_default_indicators_avoid_counts():
+def test_default_indicators_prefer_rates():
     catalogue = load_catalogue()
-    rules = [catalogue.get(item).aggregation["rule"] for item in default_indicators()]
-    assert rules
-    assert "sum" not in rules
+    defaults = [catalogue.get(item) for item in default_indicators()]
+    assert defaults
+    assert len({indicator.theme for indicator in defaults}) == len(defaults)
+    for indicator in defaults:
+        assert len(indicator.levels) >= 3
+        broad_rates = [other for other in catalogue.visible()
+                       if other.theme == indicator.theme and not other.is_categorical
+                       and other.aggregation["rule"] != "sum" and len(other.levels) >= 3
+                       and store.indicator_years(other.id)]
+        if broad_rates:
+            assert indicator.aggregation["rule"] != "sum"
 
 
 @pytest.mark.parametrize("name, value", [

@@ -133,7 +133,7 @@ def comparison_table(comparison: Comparison) -> html.Div:
 
 
 def definitions(comparison: Comparison) -> html.Div:
-    """Definition, source and year of every indicator of the table."""
+    """Build the list of sources and the definition, source and year of every indicator."""
     lang = comparison.params.lang
     items = []
     for row in comparison.rows:
@@ -154,8 +154,9 @@ def definitions(comparison: Comparison) -> html.Div:
 
 
 def _height(figure) -> dict:
-    """Style giving a responsive graph the height of its figure (its container has none)."""
-    return {"height": f"{figure.layout.height}px"}
+    """Return the style that gives a responsive graph the height of its figure (its container has none)."""
+    height = figure["layout"]["height"] if isinstance(figure, dict) else figure.layout.height
+    return {"height": f"{height}px"}
 
 
 def charts(comparison: Comparison) -> html.Div:
@@ -203,16 +204,15 @@ def charts(comparison: Comparison) -> html.Div:
 def _legend(legend, lang: str) -> html.Div:
     entries = [html.Li([html.Span(className="comparer-swatch", style={"background": entry.color}),
                         entry.label]) for entry in legend.classes + legend.statuses]
-    plural = t(f"comparer.level_plural_{legend.level}", lang)
     return html.Div([
-        html.P(t("comparer.map_classes", lang, method=legend.method.lower(), level_plural=plural),
+        html.P(t("comparer.map_classes", lang, method=legend.method.lower()),
                className="comparer-legend-title"),
         html.Ul(entries, className="comparer-legend-list"),
     ], className="comparer-legend")
 
 
 def maps(comparison: Comparison, indicator_dropdown) -> html.Div:
-    """Small multiples of the map indicator, with one shared legend per level."""
+    """Build the small multiples of the map indicator, each map with the legend of its level."""
     lang = comparison.params.lang
     blocks = [html.H2(t("comparer.maps_heading", lang), className="comparer-h2"),
               html.Label(t("comparer.maps_indicator_label", lang), htmlFor="comparer-map-indicator",
@@ -239,12 +239,14 @@ def maps(comparison: Comparison, indicator_dropdown) -> html.Div:
     for level in result.unavailable:
         blocks.append(html.P(t("comparer.map_not_available", lang, indicator=indicator.text("label", lang),
                                level=t(f"common.level_{level}", lang)), className="notice notice-warning"))
-    blocks.extend(_legend(legend, lang) for legend in result.legends)
+    # Each map carries the legend of its level, so that a map is never read with another's classes.
+    legends = {legend.level: _legend(legend, lang) for legend in result.legends}
     panels = [html.Figure([
         html.Figcaption(t("comparer.map_title", lang, name=panel.name)
                         + f" ({t(f'common.level_{panel.level}', lang)})"),
         dcc.Graph(id=f"comparer-map-{panel.key.replace(':', '-')}", figure=panel.figure, config=MAP_CONFIG,
                   className="comparer-map", style=_height(panel.figure)),
+        legends.get(panel.level),
     ], className="comparer-map-panel") for panel in result.panels]
     blocks.append(html.Div(panels, className="comparer-maps-grid"))
     blocks.append(source_line(indicator.text("source", lang), row.year, lang, indicator.text("definition", lang)))
