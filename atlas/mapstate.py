@@ -12,7 +12,7 @@ import logging
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from atlas import config, store
@@ -57,10 +57,6 @@ class MapState:
     view: tuple[float, float, float] | None = None  # lat, lon, zoom
     lang: str = "fr"
     invalid: tuple[str, ...] = field(default=(), compare=False)
-
-
-def _has_values(indicator_id: str) -> bool:
-    return store.is_built() and bool(store.indicator_levels(indicator_id))
 
 
 @lru_cache(maxsize=1)
@@ -154,7 +150,6 @@ def _parse_view(parser: StateParser) -> tuple[float, float, float] | None:
             low <= n <= high for n, (low, high) in zip(numbers, VIEW_LIMITS)):
         if "view" not in parser.invalid:
             parser.invalid.append("view")
-            log.warning("page %s: invalid URL parameter view=%r, default used", PAGE, raw[:80])
         return None
     return numbers[0], numbers[1], numbers[2]
 
@@ -168,29 +163,44 @@ def _parse_places(parser: StateParser) -> tuple[str, ...]:
     kept = tuple(dict.fromkeys(item for item in items if item in valid))
     if len(kept) != len(items) or len(raw) > 400:
         parser.invalid.append("places")
-        log.warning("page %s: invalid URL parameter places=%r, unknown items dropped", PAGE, raw[:80])
     return kept
 
 
 def _parse_breaks(parser: StateParser, method: str) -> tuple[str, tuple[float, ...]]:
     """Manual breaks; an invalid or absent list makes the method fall back to quantiles."""
-    raw = parser.params.get("breaks")
     if method != "manual":
         return method, ()
     numbers = parser.floats("breaks")
     try:
         return method, tuple(check_manual_breaks(numbers))
-    except ClassificationError as error:
+    except ClassificationError:
         if "breaks" not in parser.invalid:
             parser.invalid.append("breaks")
-            log.warning("page %s: invalid URL parameter breaks=%r (%s), default used",
-                        PAGE, (raw or "")[:80], error)
         return "quantiles", ()
 
 
+class _QuietParser(StateParser):
+    """A StateParser that collects invalid parameters without logging each one, so that a
+    bad link makes one log line (written by `parse_state`)."""
+
+    def _reject(self, name: str, value: str) -> None:
+        self.invalid.append(name)
+
+
 def parse_state(params: Mapping[str, object] | None) -> MapState | None:
-    """Read the query parameters into a valid MapState; None when no indicator has values."""
-    parser = StateParser(params, PAGE)
+    """Read the query parameters into a valid MapState; None when no indicator has values.
+
+    Invalid parameters fall back to their defaults and are logged on one line.
+    """
+    parser = _QuietParser(params, PAGE)
+    state = _parse_state(parser)
+    if parser.invalid:
+        shown = {name: str(parser.params.get(name, ""))[:40] for name in dict.fromkeys(parser.invalid)}
+        log.warning("page %s: invalid URL parameters %s, defaults used", PAGE, shown)
+    return state
+
+
+def _parse_state(parser: StateParser) -> MapState | None:
     indicators = {indicator.id: indicator for indicator in map_indicators()}
     chosen = default_indicator(list(indicators.values()))
     if chosen is None:
@@ -218,8 +228,6 @@ def parse_state(params: Mapping[str, object] | None) -> MapState | None:
             scope = parser.params["scope"]
         else:
             parser.invalid.append("scope")
-            log.warning("page %s: invalid URL parameter scope=%r, default used", PAGE,
-                        parser.params["scope"][:80])
     if code and scope and not code_in_scope(code, scope):
         code = None
 
@@ -265,10 +273,6 @@ def format_break(value: float) -> str:
     """Format a break for a URL: no trailing zeros, no exponent for usual magnitudes."""
     text = f"{value:.6f}".rstrip("0").rstrip(".")
     return text if text not in ("-0", "") else "0"
-
-
-def with_changes(state: MapState, **changes) -> MapState:
-    return replace(state, **changes)
 
 
 class BreaksInputError(ValueError):

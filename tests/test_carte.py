@@ -12,7 +12,7 @@ from atlas.catalogue import load_catalogue
 from atlas.classify import classify
 from atlas.geo import read_client_geojson
 from atlas.mapdata import (
-    STATUS_CODES, build_payload, class_string, geometry_source, level_frame, payload_for, ranking,
+    STATUS_CODES, class_string, geometry_source, level_frame, payload_for, ranking,
     rounded_values, table_rows, territory_summary,
 )
 from atlas.mapplaces import layer_specs, popup_rows
@@ -331,3 +331,13 @@ def test_panel_callback_links():
 def test_map_levels_are_map_levels():
     for indicator in map_indicators():
         assert set(map_levels(indicator)) <= set(config.MAP_LEVELS)
+
+
+def test_bad_link_logs_one_line(caplog):
+    with caplog.at_level("WARNING"):
+        parse_state({"indicator": "unknown", "level": "../../etc/passwd", "year": "abc",
+                     "code": "<script>alert(1)</script>"})
+    lines = [record for record in caplog.records if "invalid URL parameter" in record.getMessage()]
+    assert len(lines) == 1
+    assert "indicator" in lines[0].getMessage()
+    assert "code" in lines[0].getMessage()

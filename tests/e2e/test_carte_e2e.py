@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 
 from atlas.classify import classify
 from atlas.formatting import format_value
