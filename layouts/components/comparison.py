@@ -96,7 +96,7 @@ def comparison_table(comparison: Comparison) -> html.Div:
         html.Th([html.Span(t("comparer.column_indicator", lang)),
                  _sort_button(comparison, SORT_LABEL, t("comparer.sort_by_label", lang))],
                 scope="col", className="comparer-indicator-col", **_aria_sort(comparison, SORT_LABEL)),
-        html.Th(t("comparer.column_year", lang), scope="col", className="num"),
+        html.Th(t("comparer.column_year", lang), scope="col", className="num comparer-year-col"),
         *[_column_header(comparison, column) for column in comparison.columns],
     ])
 
@@ -105,13 +105,16 @@ def comparison_table(comparison: Comparison) -> html.Div:
         indicator = row.indicator
         unit = indicator.unit_label(lang)
         not_comparable = any(cell.gap.status == GAP_NOT_COMPARABLE for cell in row.cells.values())
+        year_text = str(row.year) if row.year else t("comparer.no_year", lang)
         body.append(html.Tr([
             html.Th([html.Span(indicator.text("label", lang), className="comparer-indicator-label"),
                      html.Span(unit, className="comparer-indicator-unit") if unit else None,
+                     # On a phone the year column is hidden and the year follows the unit.
+                     html.Span(year_text, className="comparer-row-year", **{"aria-hidden": "true"}),
                      html.Span(t("comparer.row_not_comparable", lang), className="comparer-row-note")
                      if not_comparable else None],
                     scope="row", title=indicator.text("definition", lang)),
-            html.Td(str(row.year) if row.year else t("comparer.no_year", lang), className="num"),
+            html.Td(year_text, className="num comparer-year-col"),
             *[_cell(comparison, row, column) for column in comparison.columns],
         ], id=f"comparer-row-{indicator.id}"))
 
