@@ -15,3 +15,12 @@ worker_class = "gthread"
 timeout = 120
 limit_request_line = 0
 accesslog = "-"
+# The app and its data are loaded once in the master process, then shared by the forked workers:
+# one load at start instead of one per worker on its first request.
+preload_app = True
+
+
+def when_ready(server):
+    from atlas import store
+
+    store.warm()

@@ -26,7 +26,7 @@ def separators(lang: str | None) -> str:
 
 def base_layout(lang: str | None, title: str | None = None, height: int = 420) -> dict:
     return {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}} if title else None,
+        "title": {"text": title, "x": 0, "xref": "paper", "xanchor": "left", "font": {"size": 16}} if title else None,
         "font": {"family": FONT_FAMILY, "size": 12, "color": "#1d2330"},
         "separators": separators(lang),
         "paper_bgcolor": "#ffffff",

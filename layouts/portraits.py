@@ -57,9 +57,10 @@ def layout(**params):
                 _region_list(lang),
             ]),
             html.Div(className="card portraits-map-card", children=[
+                # dcc.Graph takes no aria attributes: the description precedes the map for screen readers.
                 html.P(t("portrait.index_map_alt", lang), className="visually-hidden", id="portraits-map-desc"),
-                dcc.Graph(id="portraits-map", figure=figure or {}, config={"displayModeBar": False, "responsive": True},
-                          **{"aria-describedby": "portraits-map-desc"}) if figure else None,
+                dcc.Graph(id="portraits-map", figure=figure or {}, config={"displayModeBar": False, "responsive": True})
+                if figure else None,
             ]),
         ]),
     ])
