@@ -22,8 +22,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psutil  # noqa: E402
-
 from atlas.export.registry import available_views  # noqa: E402
 from atlas.export.renderer import get_pool, reset_pool  # noqa: E402
 from atlas.export.service import export_view  # noqa: E402
@@ -52,16 +50,7 @@ def view_query(view: str) -> dict[str, str]:
 
 
 def browser_memory_mb() -> float:
-    """Unique memory (USS) of the browser process tree: shared pages are counted once."""
-    total = 0
-    for pid in get_pool().browser_pids():
-        try:
-            parent = psutil.Process(pid)
-            for process in (parent, *parent.children(recursive=True)):
-                total += process.memory_full_info().uss
-        except psutil.NoSuchProcess:
-            continue
-    return total / 1e6
+    return get_pool().browser_memory_mb()
 
 
 def timed(view: str, fmt: str, params: dict[str, str]) -> tuple[float, int]:

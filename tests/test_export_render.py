@@ -444,3 +444,17 @@ def test_carte_statuses_are_hatched(client, view_queries):
                    and any(color in (path.get("style") or "") for color in line_colors)]
     assert hatch_lines, "no hatch drawn over statuses"
     assert list(root.iter(f"{SVG_NS}pattern")), "legend symbols have no hatch pattern"
+
+
+def test_browser_recycled_above_memory_limit():
+    pool = RendererPool(PoolSettings(size=1, max_memory_mb=1.0))
+    try:
+        for _ in range(renderer.MEMORY_CHECK_EVERY):
+            pool.render(_bar_figure(), "svg", 400, 300)
+        first_browser = pool.browser_pids()
+        assert first_browser
+        pool.render(_bar_figure(), "svg", 400, 300)
+        assert pool.browser_pids() != first_browser
+        assert pool.restarts == 0
+    finally:
+        pool.close()
