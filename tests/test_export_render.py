@@ -223,6 +223,12 @@ def test_unknown_view_gets_404_listing_views(client):
     assert "carte" in body["error"]
 
 
+def test_overlong_query_is_rejected(client):
+    body = _get(client, "/export/carte.png?indicator=" + "x" * 10_000, 400).get_json()
+    assert body["parameter"] == "query"
+    assert "4000" in body["error"]
+
+
 def test_invalid_page_parameters_fall_back(client):
     url = "/export/carte.csv?indicator=unknown&level=../../etc/passwd&year=abc&code=%3Cscript%3E"
     response = _get(client, url)
