@@ -366,6 +366,26 @@
         paint();
     }
 
+    /* A geometry file the browser cannot decode leaves the map grey: say so on the page. */
+    function reportGeometryError(text, source) {
+        var failed = /geobuf|pbf/i.test(source || "") || /Unimplemented type/.test(text || "");
+        if (!failed || !window.dash_clientside || !window.dash_clientside.set_props) {
+            return;
+        }
+        var message = carte.payload && carte.payload.geometry_error;
+        if (message) {
+            window.dash_clientside.set_props("carte-message", {children: message});
+        }
+    }
+
+    window.addEventListener("error", function (event) {
+        reportGeometryError(event.message, event.filename);
+    });
+    window.addEventListener("unhandledrejection", function (event) {
+        var reason = event.reason || {};
+        reportGeometryError(String(reason.message || reason), String(reason.stack || ""));
+    });
+
     window.atlasCarte = {
         state: carte,
         choropleth: {

@@ -199,6 +199,7 @@ def build_payload(indicator: Indicator, frame: pd.DataFrame, state: MapState,
         "unit": unit,
         "locale": "fr-FR" if lang == "fr" else "en-GB",
         "status_labels": {letter: t(f"common.status_{name}", lang) for name, letter in STATUS_CODES.items()},
+        "geometry_error": t("carte.geometry_error", lang),
     }
     legend = {
         "title": indicator.text("label", lang),

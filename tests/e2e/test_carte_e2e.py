@@ -9,7 +9,7 @@ import urllib.request
 
 import numpy as np
 import pytest
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, TimeoutException
 from selenium.webdriver.common.by import By
 
 from atlas.classify import classify
@@ -49,8 +49,13 @@ def _numeric(level: str, count: int = 2, also: str | None = None) -> list[str]:
 
 
 def _wait_paint(driver, key: str, since: float = 0, timeout: float = 60):
-    return wait_until(driver, lambda d: d.execute_script(PAINTED_AFTER, since, key), timeout,
-                      f"the {key} map was not painted")
+    try:
+        return wait_until(driver, lambda d: d.execute_script(PAINTED_AFTER, since, key), timeout)
+    except TimeoutException:
+        shown = driver.execute_script("var e = document.getElementById('carte-message');"
+                                      "return e ? e.innerText : '';")
+        errors = [entry["message"][:200] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        pytest.fail(f"the {key} map was not painted; page message: {shown!r}; browser errors: {errors}")
 
 
 def _now(driver) -> float:
