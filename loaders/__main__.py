@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as error:
         log.error("build stopped: %s", error.describe())
         return 2
+    except Exception:
+        log.exception("build failed with an unexpected error; the previous build is unchanged")
+        return 1
     return 0
 
 

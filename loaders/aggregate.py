@@ -20,7 +20,9 @@ Rules (the catalogue `aggregation.rule`):
 
 Status of an aggregated territory:
 
-- `ok` when at least one member is ok (with `require_all=True`: when every member is ok);
+- `ok` when at least one member is ok (with `require_all=True`: when every member is ok).
+  A ratio whose ok members' denominators sum to zero is `not_applicable` when their
+  numerators also sum to zero (a share of nothing), else `missing`;
 - otherwise the status shared by all members that are not ok when they all share one (every
   commune `not_published` gives `not_published`, every commune `secret` gives `secret`),
   else `missing`. A member absent from the input counts as `missing`, and so does a territory
@@ -176,8 +178,8 @@ def aggregate(values: pd.DataFrame | None, territories: pd.DataFrame, rule: str,
         else:
             with np.errstate(divide="ignore", invalid="ignore"):
                 value = grouped["num"] / grouped["den"] * factor
-            # A ratio over members whose denominators sum to zero has no value.
-            status = status.where(~((status == "ok") & (grouped["den"] == 0)), "missing")
+            status = pd.Series(_zero_denominator_status(status, grouped["num"], grouped["den"]),
+                               index=status.index)
         grouped["value"] = value.where(status == "ok")
         grouped["status"] = status
         grouped = grouped.reset_index().rename(columns={"target": "code"})
@@ -198,6 +200,35 @@ def aggregate(values: pd.DataFrame | None, territories: pd.DataFrame, rule: str,
     result = pd.concat(results, ignore_index=True)
     result["value"] = result["value"].astype("float64")
     return result
+
+
+def _zero_denominator_status(status, numerator, denominator) -> np.ndarray:
+    """Return the statuses with 0/0 as `not_applicable` and x/0 as `missing`.
+
+    A share of nothing (no employee, no inhabitant) has no meaning, which differs from no
+    data. A non-zero numerator over a zero denominator contradicts itself, so it has no value.
+    """
+    zero = (np.asarray(status) == "ok") & (np.asarray(denominator) == 0)
+    return np.where(zero & (np.asarray(numerator) == 0), "not_applicable",
+                    np.where(zero, "missing", status))
+
+
+def divide(numerator: pd.DataFrame, denominator: pd.DataFrame, factor: float = 1.0) -> pd.DataFrame:
+    """Return `code`, `value`, `status` of numerator / denominator x factor, code by code.
+
+    Both frames have `code`, `value`, `status`. A code absent from one side is `missing`. A
+    part that is not ok passes its status on, the numerator's first. A zero denominator gives
+    the statuses of `_zero_denominator_status`.
+    """
+    merged = numerator.merge(denominator, on="code", how="outer", suffixes=("_n", "_d"))
+    status_n = merged["status_n"].fillna("missing").to_numpy(dtype=object)
+    status_d = merged["status_d"].fillna("missing").to_numpy(dtype=object)
+    status = np.where(status_n != "ok", status_n, np.where(status_d != "ok", status_d, "ok"))
+    status = _zero_denominator_status(status, merged["value_n"], merged["value_d"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = merged["value_n"] / merged["value_d"] * factor
+    return pd.DataFrame({"code": merged["code"], "value": value.where(status == "ok"),
+                         "status": status})
 
 
 def aggregate_indicator(indicator, frames: dict[str, pd.DataFrame], territories: pd.DataFrame,

@@ -21,6 +21,7 @@ import pandas as pd
 
 from atlas import config
 from atlas.store_schema import VALUE_COLUMNS, validate_values_frame
+from loaders.errors import BuildError
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,6 @@ class BuildContext:
         """Return the path of a raw input file, failing clearly when it is absent."""
         path = self.raw_dir.joinpath(*parts)
         if not path.exists():
-            from loaders.errors import BuildError
             raise BuildError("input file not found.", file=str(path),
                              fix="check ATLAS_RAW_DIR or restore the raw data folder.")
         return path
@@ -69,7 +69,13 @@ class BuildContext:
         return self.write_parquet(df[list(VALUE_COLUMNS)], "values", f"{family}.parquet")
 
     def read_parquet(self, *parts: str) -> pd.DataFrame:
-        return pd.read_parquet(self.out_dir.joinpath(*parts))
+        """Read an output of an earlier step (of this build, or of the previous one)."""
+        path = self.out_dir.joinpath(*parts)
+        if not path.exists():
+            raise BuildError(f"'{'/'.join(parts)}' is missing: the step that writes it has not "
+                             "run in this build nor in the previous one.", file=str(path),
+                             fix="run a full build first: python -m loaders build")
+        return pd.read_parquet(path)
 
     def report(self, step: str, markdown: str) -> None:
         """Write the quality findings of a step; they are gathered into quality_report.md."""
@@ -104,13 +110,16 @@ def build(only: list[str] | None = None, raw_dir: Path | None = None,
     raw_dir = Path(raw_dir or config.RAW_DIR)
     build_dir = Path(build_dir or config.BUILD_DIR)
     if not raw_dir.is_dir():
-        from loaders.errors import BuildError
         raise BuildError("raw data folder not found.", file=str(raw_dir),
                          fix="set ATLAS_RAW_DIR to the folder that holds the public input files.")
     names = [name for name, _ in STEPS]
     unknown = sorted(set(only or []) - set(names))
     if unknown:
         raise ValueError(f"unknown build step(s) {unknown}; valid steps: {names}")
+
+    if only and "territories" not in only and not build_dir.is_dir():
+        raise BuildError("no previous build to update.", file=str(build_dir),
+                         fix="run a full build first: python -m loaders build")
 
     scratch = build_dir.with_name(build_dir.name + ".tmp")
     if scratch.exists():
@@ -138,9 +147,12 @@ def build(only: list[str] | None = None, raw_dir: Path | None = None,
             "row_counts": ctx.counts,
         }
         (scratch / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    except Exception:
-        log.exception("build failed; the previous build in %s is left unchanged", build_dir)
+    except Exception as error:
         shutil.rmtree(scratch, ignore_errors=True)
+        # `python -m loaders` logs the error once: a BuildError as one line, anything else with
+        # its traceback. Here the traceback of a BuildError goes to the debug log only.
+        log.debug("build stopped by %r", error, exc_info=isinstance(error, BuildError))
+        log.info("the previous build in %s is left unchanged", build_dir)
         raise
 
     # Swap: move the old build aside, put the new one in place, then delete the old one.

@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from loaders.aggregate import aggregate, aggregate_indicator
+from loaders.aggregate import aggregate, aggregate_indicator, divide
 
 # Two régions; région R1 has départements D1 (communes A, B) and D2 (commune C); région R2 has
 # département D3 (commune D). Communes A and C share EPCI E1, B is in E2, D in E3.
@@ -129,12 +129,27 @@ def test_categorical_and_none_not_aggregated():
     assert aggregate(values, TERRITORIES, "none", LEVELS).empty
 
 
-def test_ratio_zero_denominator_is_missing():
-    numerator = frame([("A", 0, "ok")])
-    denominator = frame([("A", 0, "ok")])
+def test_ratio_zero_over_zero_not_applicable():
+    # A share of nothing (no employee at all) has no meaning: « sans objet », not « no data ».
+    numerator = frame([("A", 0, "ok"), ("B", 0, "ok"), ("D", 3, "ok")])
+    denominator = frame([("A", 0, "ok"), ("B", 0, "ok"), ("D", 0, "ok")])
     result = aggregate(None, TERRITORIES, "ratio", ["departement"], numerator=numerator,
                        denominator=denominator)
-    assert pick(result, "departement", "D1")["status"] == "missing"
+    assert pick(result, "departement", "D1")["status"] == "not_applicable"
+    assert math.isnan(pick(result, "departement", "D1")["value"])
+    # A non-zero numerator over zero contradicts itself: no value.
+    assert pick(result, "departement", "D3")["status"] == "missing"
+
+
+def test_divide_zero_denominator_statuses():
+    numerator = frame([("A", 0, "ok"), ("B", 5, "ok"), ("C", 1, "secret"), ("D", 2, "ok")])
+    denominator = frame([("A", 0, "ok"), ("B", 0, "ok"), ("C", 0, "ok"), ("D", 8, "ok")])
+    result = divide(numerator, denominator, 100).set_index("code")
+    assert result.loc["A", "status"] == "not_applicable"
+    assert result.loc["B", "status"] == "missing"
+    assert result.loc["C", "status"] == "secret"  # a part's own status comes first
+    assert result.loc["D", "value"] == pytest.approx(25.0)
+    assert result.loc[["A", "B", "C"], "value"].isna().all()
 
 
 def test_invalid_arguments_raise():

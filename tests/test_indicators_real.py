@@ -186,3 +186,67 @@ def test_quality_report_lists_anomalies(built):
     assert "municipal population 2017" in report
     assert "annual rate 2012-2017" in report
     assert "200035459" in report  # an EPCI of 2019 that no longer exists
+
+
+@pytest.mark.parametrize("indicator", ["depenses_culturelles_communes", "population_depenses_communes",
+                                       "depenses_culturelles_communes_par_habitant"])
+def test_merged_small_communes_not_published(built, indicator):
+    values, *_ = built
+    # Each is a commune nouvelle of 2024-2025 over 3,500 inhabitants whose former communes were
+    # all below 3,500 in Population.xls, e.g. Valdallière (14408) + Viessoix (14623).
+    for code in ("14408", "16097", "62447", "72155", "85076", "85223"):
+        row = pick(values, indicator, "commune", code)
+        assert row["status"] == "not_published", code
+        assert pd.isna(row["value"]), code
+
+
+def test_zero_employees_share_not_applicable(built):
+    values, *_ = built
+    # Salariés actifs des secteurs culturels marchands.xls, sheet Commune, row 41:
+    # L'Abergement-de-Varey (01002), 0 cultural employees of 0 employees.
+    row = pick(values, "part_salaries_secteurs_culturels", "commune", "01002")
+    assert row["status"] == "not_applicable"
+    assert pd.isna(row["value"])
+    shares = values[(values["indicator"] == "part_salaries_secteurs_culturels")
+                    & (values["level"] == "commune")]
+    assert (shares["status"] == "not_applicable").sum() > 1000
+
+
+def test_money_sums_rounded_to_cents(built):
+    values, *_ = built
+    # The 18 régions of the ministry workbook sum to 3,809,871,740.850008 in floating point.
+    assert pick(values, "depenses_ministere_culture", "france", "FR")["value"] == 3_809_871_740.85
+    euros = values[values["indicator"].str.startswith("depenses_") & values["value"].notna()
+                   & ~values["indicator"].str.endswith("_par_habitant")]
+    assert len(euros) > 5000
+    assert (euros["value"] == euros["value"].round(2)).all()
+
+
+def test_quality_report_reviewed_lines(built):
+    values, engine, findings, _ = built
+    report = build_report(engine, findings, values, 1.0)
+    assert "anomalies found" not in report  # no headline adding up counts of different kinds
+    assert ("**`deps-atlas/indicateurs/Dépenses culturelles des départements.xlsx` is not "
+            "loaded**") in report
+    assert "`deps-atlas/indicateurs/Dépenses du ministère de la Culture.xls` › Département" in report
+    assert "the commune level is not published" in report
+    assert "Kept: the région sheet also holds spending" in report
+    assert "48 of the 729 EPCI with a figure have other member communes" in report
+    assert "CA Gaillac-Graulhet (200066124) 61 → 56 communes" in report
+    assert "6 of them are above it only as communes merged since" in report
+    assert "1698 territories where `salaries_secteurs_culturels` and `salaries_total`" in report
+    density = next(line for line in report.splitlines()
+                   if line.startswith("- `densite_population` at commune —"))
+    assert "76 of them cannot be combined from this column and are recomputed" in density
+    assert "get « sans objet »" not in density
+
+
+def test_ministry_notes_say_departements_do_not_add_up():
+    catalogue = load_catalogue()
+    for indicator_id in ("depenses_ministere_culture", "depenses_ministere_culture_par_habitant"):
+        notes = catalogue.get(indicator_id).notes
+        assert "ne s'additionnent pas à leur région" in notes["fr"], indicator_id
+        assert "do not add up to their région" in notes["en"], indicator_id
+    epci = catalogue.get("depenses_culturelles_epci").notes
+    assert "sans ajustement au périmètre de 2025" in epci["fr"]
+    assert "without adjustment to the 2025 perimeter" in epci["en"]

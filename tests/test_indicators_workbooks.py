@@ -4,7 +4,10 @@ Bad workbooks must stop the build with a BuildError that names the file, sheet, 
 problem. A failed build must leave the previous build folder untouched.
 """
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -47,8 +50,9 @@ def make_workbook(path: Path, sheets: dict, meta=META) -> Path:
 
 
 def entry(indicator_id: str, workbook: str, **input_fields) -> dict:
+    # The workbooks made here cover a few communes: no coverage threshold unless a test sets one.
     spec = {"loader": "deps", "workbook": workbook, "sheets": {"commune": "Data"},
-            "column": "Valeur", **input_fields}
+            "column": "Valeur", "min_coverage": 0, **input_fields}
     return {"id": indicator_id, "label": {"fr": "Test", "en": "Test"}, "theme": "contexte",
             "unit": "nombre", "definition": {"fr": "Déf.", "en": "Def."},
             "source": {"fr": "Src", "en": "Src"}, "years": [2019], "levels": ["commune"],
@@ -178,6 +182,105 @@ def test_long_format_differing_repeats_stop_build(tmp_path, reference):
     assert error.value.column == "Population"
 
 
+def test_repeated_sector_row_stops_build(tmp_path, reference):
+    """A (code, sector) row given twice would be summed twice without a word."""
+    rows = [["Code INSEE", "Secteur", "Total"], ["01001", "Musées", 1.5],
+            ["01001", "Archives", 0.25], ["01002", "Musées", 3], ["01001", "Musées", 1.5]]
+    make_workbook(tmp_path / "long.xlsx", {"Data": rows})
+    spec = entry("spending", "long.xlsx", column="Total", code_column="Code INSEE", rows="sum")
+    with pytest.raises(BuildError) as error:
+        run_engine(tmp_path, [spec], reference)
+    assert error.value.file == "long.xlsx"
+    assert error.value.sheet == "Data"
+    assert error.value.row == 5  # the repeated row, not the first one
+    assert "'01001'" in error.value.problem
+    assert "'Musées' twice (rows [2, 5])" in error.value.problem
+
+
+def test_summed_rows_need_a_row_key(tmp_path, reference):
+    rows = [["Code INSEE", "Total"], ["01001", 1.5], ["01001", 0.25]]
+    make_workbook(tmp_path / "long.xlsx", {"Data": rows})
+    spec = entry("spending", "long.xlsx", column="Total", code_column="Code INSEE", rows="sum")
+    with pytest.raises(BuildError) as error:
+        run_engine(tmp_path, [spec], reference)
+    assert error.value.row == 1
+    assert "row_key" in error.value.fix
+    spec["input"]["row_key"] = "Total"  # any column telling the rows apart will do
+    values, _ = run_engine(tmp_path, [spec], reference)
+    assert value_of(values, "01001")["value"] == pytest.approx(1.75)
+
+
+def test_summed_amounts_rounded_to_cents(tmp_path, reference):
+    # The two sectors of CC Faucigny-Glières in k€: 370.21315 + 368.113 gives
+    # 738326.1499999999 euros in binary floating point.
+    rows = [["Code INSEE", "Secteur", "Total"], ["01001", "Patrimoine", 370.21315],
+            ["01001", "Musées", 368.113]]
+    make_workbook(tmp_path / "long.xlsx", {"Data": rows})
+    spec = entry("spending", "long.xlsx", column="Total", code_column="Code INSEE", rows="sum",
+                 scale=1000)
+    values, _ = run_engine(tmp_path, [spec], reference)
+    assert value_of(values, "01001")["value"] == 738326.15
+
+
+def test_header_only_sheet_stops_build(tmp_path, reference):
+    make_workbook(tmp_path / "empty.xlsx", {"Data": [GOOD_ROWS[0]]})
+    with pytest.raises(BuildError) as error:
+        run_engine(tmp_path, [entry("x", "empty.xlsx")], reference)
+    assert error.value.file == "empty.xlsx"
+    assert error.value.sheet == "Data"
+    assert "no data row" in error.value.problem
+
+
+def test_low_coverage_sheet_stops_build(tmp_path, reference):
+    """Two communes of 34,875 would replace every other commune figure by « no data »."""
+    make_workbook(tmp_path / "few.xlsx", {"Data": GOOD_ROWS})
+    spec = entry("x", "few.xlsx")
+    del spec["input"]["min_coverage"]  # the default threshold: half of the level
+    with pytest.raises(BuildError) as error:
+        run_engine(tmp_path, [spec], reference)
+    assert error.value.file == "few.xlsx"
+    assert error.value.sheet == "Data"
+    assert "covers 2 of the" in error.value.problem
+    assert "50%" in error.value.problem
+    assert "min_coverage" in error.value.fix
+
+
+def test_column_without_figure_stops_build(tmp_path, reference):
+    rows = [GOOD_ROWS[0], ["Ain 1", "01001", None], ["Ain 2", "01002", "n.d."]]
+    make_workbook(tmp_path / "blank.xlsx", {"Data": rows})
+    with pytest.raises(BuildError) as error:
+        run_engine(tmp_path, [entry("x", "blank.xlsx")], reference)
+    assert error.value.column == "Valeur"
+    assert "no figure" in error.value.problem
+
+
+def test_merged_small_communes_stay_not_published(tmp_path, reference):
+    """The threshold applies to the communes of the source year, not to their 2025 merger.
+
+    Valdallière (14408) absorbed Viessoix (14623) in 2025: 2,000 and 2,520 inhabitants here,
+    so 4,520 together but each under 3,500 in the spending year.
+    """
+    population = [["Commune", "Code Insee", "Valeur"], ["Valdallière", "14408", 2000],
+                  ["Viessoix", "14623", 2520], ["Ain 1", "01001", 4000], ["Ain 2", "01002", 100],
+                  ["Ain 4", "01004", 14000]]
+    spending = [["Code INSEE", "Secteur", "Total"], ["01004", "Musées", 12]]
+    make_workbook(tmp_path / "population.xlsx", {"Data": population})
+    make_workbook(tmp_path / "spending.xlsx", {"Data": spending})
+    threshold = {"indicator": "pop", "threshold": 3500, "status": "missing"}
+    entries = [entry("pop", "population.xlsx"),
+               entry("spending", "spending.xlsx", column="Total", code_column="Code INSEE",
+                     rows="sum", absent="not_published", absent_above=threshold)]
+    values, engine = run_engine(tmp_path, entries, reference)
+    spending_values = values[values["indicator"] == "spending"]
+    assert value_of(values[values["indicator"] == "pop"], "14408")["value"] == 4520
+    assert value_of(spending_values, "14408")["status"] == "not_published"
+    assert value_of(spending_values, "01001")["status"] == "missing"  # 4,000: should be there
+    assert value_of(spending_values, "01002")["status"] == "not_published"
+    source = next(s for s in engine.sources if s.indicator == "spending")
+    assert source.merged_below == ["14408"]
+    assert "01001" in source.absent_above and "14408" not in source.absent_above
+
+
 def test_codes_as_numbers_csv_case(tmp_path, reference):
     """Codes without their leading zero, decimal commas and three ways of writing no data."""
     shutil.copy(CASE_CSV, tmp_path / "codes.csv")
@@ -223,8 +326,8 @@ def test_old_codes_are_merged_by_rule():
     assert medians.set_index("code").loc["01001", "value"] == 776
 
 
-def test_failed_build_keeps_previous_build(tmp_path, built_store):
-    """A workbook without Meta sheet stops the build; the build folder is left as it was."""
+def raw_with_population(tmp_path: Path, rows: list[list], meta=META) -> Path:
+    """A raw folder of links to the real files, with Population.xls made of `rows`."""
     raw = tmp_path / "raw"
     raw.mkdir()
     for item in config.RAW_DIR.iterdir():
@@ -239,15 +342,33 @@ def test_failed_build_keeps_previous_build(tmp_path, built_store):
     for item in (config.RAW_DIR / "deps-atlas" / "indicateurs").iterdir():
         if item.name != "Population.xls":
             (deps / "indicateurs" / item.name).symlink_to(item)
-    make_workbook(deps / "indicateurs" / "Population.xls",
-                  {"Population": [["Commune", "Code Insee", "Population totale"], ["A", "01001", 1]]},
-                  meta=None)
+    make_workbook(deps / "indicateurs" / "Population.xls", {"Population": rows}, meta=meta)
+    return raw
 
+
+def previous_build(tmp_path: Path, built_store: Path) -> Path:
+    """A build folder with the files the indicator step reads, plus a marker file."""
     build = tmp_path / "build"
     build.mkdir()
     for name in ("territories.parquet", "crosswalk.parquet"):
         shutil.copy(built_store / name, build / name)
     (build / "marker.txt").write_text("previous build")
+    return build
+
+
+def run_cli(build: Path, raw: Path = config.RAW_DIR) -> subprocess.CompletedProcess:
+    """Run `python -m loaders build --only indicators` on `raw` into `build`."""
+    environment = {**os.environ, "ATLAS_RAW_DIR": str(raw), "ATLAS_BUILD_DIR": str(build)}
+    return subprocess.run([sys.executable, "-m", "loaders", "build", "--only", "indicators"],
+                          cwd=config.REPO_DIR, env=environment, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_failed_build_keeps_previous_build(tmp_path, built_store):
+    """A workbook without Meta sheet stops the build; the build folder is left as it was."""
+    raw = raw_with_population(
+        tmp_path, [["Commune", "Code Insee", "Population totale"], ["A", "01001", 1]], meta=None)
+    build = previous_build(tmp_path, built_store)
     before = sorted(p.name for p in build.iterdir())
 
     with pytest.raises(BuildError) as error:
@@ -256,4 +377,45 @@ def test_failed_build_keeps_previous_build(tmp_path, built_store):
     assert "Meta" in str(error.value)
     assert sorted(p.name for p in build.iterdir()) == before
     assert (build / "marker.txt").read_text() == "previous build"
+    assert not (tmp_path / "build.tmp").exists()
+
+
+def test_header_only_sheet_stops_cli_in_one_line(tmp_path, built_store):
+    """The build command logs one error line, without traceback, and keeps the previous build."""
+    raw = raw_with_population(tmp_path, [["Commune", "Code Insee", "Population totale"]])
+    build = previous_build(tmp_path, built_store)
+    before = {p.name: p.read_bytes() for p in build.iterdir()}
+
+    result = run_cli(build, raw)
+
+    assert result.returncode == 2, result.stderr[-2000:]
+    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, result.stderr[-2000:]
+    assert "build stopped:" in errors[0]
+    assert "file 'deps-atlas/indicateurs/Population.xls'" in errors[0]
+    assert "sheet 'Population'" in errors[0]
+    assert "no data row" in errors[0]
+    assert "Traceback" not in result.stderr
+    assert {p.name: p.read_bytes() for p in build.iterdir()} == before
+
+
+def test_update_without_previous_build_stops_clearly(tmp_path):
+    result = run_cli(tmp_path / "never-built")
+    assert result.returncode == 2, result.stderr[-2000:]
+    stopped = [line for line in result.stderr.splitlines() if "build stopped:" in line]
+    assert len(stopped) == 1, result.stderr[-2000:]
+    assert "no previous build to update" in stopped[0]
+    assert "run a full build first" in stopped[0]
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "never-built").exists()
+
+
+def test_missing_previous_output_is_build_error(tmp_path):
+    """A previous build without territories.parquet cannot be updated by one step."""
+    build = tmp_path / "build"
+    build.mkdir()
+    with pytest.raises(BuildError) as error:
+        pipeline.build(only=["indicators"], raw_dir=config.RAW_DIR, build_dir=build)
+    assert "'territories.parquet' is missing" in error.value.problem
+    assert "full build" in error.value.fix
     assert not (tmp_path / "build.tmp").exists()

@@ -19,6 +19,7 @@ from loaders.indicators.cells import normalize_code, parse_cell
 from loaders.indicators.engine import Engine
 from loaders.indicators.reader import codes_from_names
 from loaders.indicators.workbook import Sheet, open_workbook
+from loaders.series.epci_perimeters import ETALAB_EPCI_VERSIONS, read_etalab_members
 from loaders.territories.sources import read_json
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 DEFAULT_WITHHOLD_GAP = 0.5
 # Legal populations of the Etalab lists (decoupage-administratif): version -> population year.
 LEGAL_POPULATIONS = {2016: "v0.7.0", 2019: "v1.1.1"}
+MAX_LISTED = 12  # items listed in a report line before "and N more"
 
 
 @dataclass
@@ -37,6 +39,13 @@ class Finding:
     title: str
     lines: list[str] = field(default_factory=list)
     anomalies: int = 0
+
+
+def listing(items, limit: int = MAX_LISTED) -> str:
+    """Join the first `limit` items with commas and say how many more there are."""
+    items = list(items)
+    shown = ", ".join(str(i) for i in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 def _fmt(number: float, digits: int = 0) -> str:
@@ -82,10 +91,28 @@ def check_totals(engine: Engine) -> Finding:
                          "cannot be the same statistic.")
                 finding.anomalies += len(low)
             elif over:
-                line += " Kept: the sheet of each level is published as is."
+                line += _kept_gap(indicator, both, gap, lower, upper)
                 finding.anomalies += over
             finding.lines.append(line)
     return finding
+
+
+def _kept_gap(indicator, both: pd.DataFrame, gap: pd.Series, lower: str, upper: str) -> str:
+    """Say why a level whose sum differs from the level above is kept, and how the gaps spread."""
+    single = both["n_members"] == 1
+    text = ""
+    if (~single).any():
+        spread = gap[~single]
+        text += (f" The {int((~single).sum())} {upper}s of several {lower}s are off by "
+                 f"{_pct(spread.min())} to {_pct(spread.max())}")
+        if single.any():
+            matching = int((gap[single].abs() <= 0.01).sum())
+            text += (f"; of the {int(single.sum())} {upper}s of one {lower}, {matching} are "
+                     "within 1 %")
+        text += "."
+    reason = indicator.input.get("totals_gap_reason")
+    return text + (f" Kept: {reason}" if reason else
+                   " Kept: the sheet of each level is published as is.")
 
 
 # -- columns equal across workbooks --------------------------------------------------------------
@@ -150,6 +177,7 @@ def scan_columns(engine: Engine, folder: Path) -> dict[str, pd.DataFrame]:
 def check_equal_columns(engine: Engine, folder: Path) -> Finding:
     """Report columns of different workbooks (or sheets) that carry the same values."""
     finding = Finding("Colonnes identiques entre classeurs / Columns equal across workbooks")
+    copies: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for level, table in scan_columns(engine, folder).items():
         names = list(table.columns)
         values = table.to_numpy()
@@ -170,6 +198,69 @@ def check_equal_columns(engine: Engine, folder: Path) -> Finding:
             finding.lines.append(f"- {level}: `{names[i]}` = `{names[j]}` on "
                                  f"{_pct(equal)} of {int(common.sum())} common codes ({kind}).")
             finding.anomalies += 0 if same_header else 1
+            if not same_header:
+                copies.setdefault((left_book, right_book), []).append((names[i], names[j]))
+    finding.lines += _unloaded_copies(engine, copies)
+    return finding
+
+
+def _unloaded_copies(engine: Engine, copies: dict) -> list[str]:
+    """Name the workbooks that no entry reads and whose figures repeat another workbook's."""
+    loaded = {i.input["workbook"] for i in engine.entries if "workbook" in i.input}
+    lines = []
+    for (left, right), pairs in copies.items():
+        for book, other, side in ((left, right, 0), (right, left, 1)):
+            if book in loaded or other not in loaded:
+                continue
+            columns = ", ".join(pair[side].split(" › ")[-1] for pair in pairs)
+            sheet = pairs[0][1 - side].split(" › ")[1]
+            lines.append(f"- **`{book}` is not loaded**: no catalogue entry reads it. Its "
+                         f"columns {columns} are the figures of `{other}` › {sheet} under other "
+                         "headers: the file is that sheet under a wrong name.")
+    return lines
+
+
+# -- EPCI perimeters of the source year against 2025 -------------------------------------------
+
+def _members_by_epci(frame: pd.DataFrame, commune: str) -> dict[str, frozenset]:
+    return {str(epci): frozenset(group[commune].astype(str))
+            for epci, group in frame.dropna(subset=[commune]).groupby("epci")}
+
+
+def check_epci_perimeters(engine: Engine) -> Finding:
+    """Compare the member communes of each EPCI read from a sheet in the source year and in 2025."""
+    finding = Finding("Périmètres des EPCI / EPCI perimeters")
+    communes = engine.territories[engine.territories["level"] == "commune"]
+    current = _members_by_epci(communes, "code")
+    seen: set[tuple[str, str]] = set()
+    for source in engine.sources:
+        if source.level != "epci" or (source.workbook, source.sheet) in seen:
+            continue
+        seen.add((source.workbook, source.sheet))
+        year = engine.catalogue.get(source.indicator).years[0]
+        version = ETALAB_EPCI_VERSIONS.get(year)
+        if version is None:
+            finding.lines.append(f"- `{source.workbook}`: no EPCI list of {year} to compare its "
+                                 "perimeters with.")
+            continue
+        members = read_etalab_members(engine.raw_dir / "decoupage-administratif" / version
+                                      / "epci.json.gz", year)
+        names = dict(zip(members["epci"], members["epci_name"]))
+        then = _members_by_epci(members.assign(commune=members["commune_source"].map(engine.lookup)),
+                                "commune")
+        read = source.read.frame
+        codes = sorted(set(read.loc[read["status"] == "ok", "code"].astype(str)))
+        changed = [c for c in codes if c in then and then[c] != current.get(c, frozenset())]
+        # The largest changes first: they matter most to a reader comparing figures.
+        changed.sort(key=lambda c: -len(then[c] ^ current.get(c, frozenset())))
+        examples = listing(f"{names.get(c, c)} ({c}) {len(then[c])} → "
+                            f"{len(current.get(c, ()))} communes" for c in changed)
+        finding.lines.append(
+            f"- `{source.workbook}` ({year}): {len(changed)} of the {len(codes)} EPCI with a figure "
+            f"have other member communes in 2025 than under the same SIREN on 1 January {year}: "
+            f"{examples}. Their {year} figure is published for the 2025 EPCI of that SIREN as it "
+            "is, without adjustment to the new perimeter, as the catalogue notes say.")
+        finding.anomalies += len(changed)
     return finding
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from atlas.catalogue import Catalogue, Indicator
-from loaders.aggregate import aggregate
+from loaders.aggregate import aggregate, divide
 from loaders.errors import BuildError
 from loaders.indicators.communes import MappingFacts, code_lookup, map_to_current
 from loaders.indicators.reader import LevelRead, read_level
@@ -44,6 +44,8 @@ SOURCES_FOR = {
     "commune": (),
 }
 VALID_ABSENT = ("missing", "not_published", "not_applicable", "secret")
+# Share of a level's territories a sheet must cover unless its entry sets `min_coverage`.
+DEFAULT_MIN_COVERAGE = 0.5
 
 
 @dataclass
@@ -58,6 +60,8 @@ class SourceRead:
     mapping: MappingFacts | None = None
     absent: int = 0
     absent_above: list[str] = field(default_factory=list)
+    # Merged communes over the threshold whose former parts were all below it.
+    merged_below: list[str] = field(default_factory=list)
     uncovered: list[str] = field(default_factory=list)  # départements outside the source
 
 
@@ -146,11 +150,37 @@ class Engine:
             frame, source.mapping = map_to_current(frame, self.lookup,
                                                    indicator.aggregation.get("rule", "none"),
                                                    indicator.is_categorical)
+        self._check_coverage(indicator, level, frame, book.label, sheet_name)
         if level == "commune" and spec.get("blank", "missing") != "missing":
             frame, source.uncovered = self._uncovered_departements(frame, spec["blank"])
-        frame, source.absent, source.absent_above = self._fill_absent(indicator, level, frame)
+        frame = self._fill_absent(indicator, level, frame, source)
         self.values[(indicator.id, level)] = Values(frame, "source")
         self.sources.append(source)
+
+    def _check_coverage(self, indicator: Indicator, level: str, frame: pd.DataFrame,
+                        workbook: str, sheet: str) -> None:
+        """Stop when a sheet covers too few territories of its level, or has no figure at all.
+
+        Such a sheet would build and silently replace the published figures by « non
+        disponible ».
+        """
+        expected = self.codes_by_level.get(level, set())
+        if not expected:
+            return
+        covered = len(set(frame["code"]) & expected)
+        minimum = float(indicator.input.get("min_coverage", DEFAULT_MIN_COVERAGE))
+        if covered < minimum * len(expected):
+            raise BuildError(f"the sheet covers {covered} of the {len(expected)} {level} "
+                             f"territories ({covered / len(expected):.1%}), fewer than the "
+                             f"{minimum:.0%} expected for '{indicator.id}'.", file=workbook,
+                             sheet=sheet, fix="restore the missing rows, or set `min_coverage` in "
+                                              "the catalogue entry if the source covers only part "
+                                              "of the level.")
+        filled = frame["category"].notna() if indicator.is_categorical else frame["status"] == "ok"
+        if not filled.any():
+            raise BuildError(f"column '{indicator.input['column']}' has no figure in any row.",
+                             file=workbook, sheet=sheet, column=indicator.input["column"],
+                             fix="restore the column's values.")
 
     def _uncovered_departements(self, frame: pd.DataFrame,
                                 blank: str) -> tuple[pd.DataFrame, list[str]]:
@@ -167,9 +197,12 @@ class Engine:
         frame.loc[frame["departement"].isin(uncovered), "status"] = "missing"
         return frame.drop(columns="departement"), uncovered
 
-    def _fill_absent(self, indicator: Indicator, level: str,
-                     frame: pd.DataFrame) -> tuple[pd.DataFrame, int, list[str]]:
-        """Give every territory of the level a row; the absent ones get `input.absent`."""
+    def _fill_absent(self, indicator: Indicator, level: str, frame: pd.DataFrame,
+                     source: SourceRead | None = None) -> pd.DataFrame:
+        """Give every territory of the level a row; the absent ones get `input.absent`.
+
+        With `source`, record the counts of the quality report on it.
+        """
         spec = indicator.input
         status = spec.get("absent", "missing")
         if status not in VALID_ABSENT:
@@ -181,25 +214,45 @@ class Engine:
         absent = pd.DataFrame({"code": absent_codes, "value": np.nan, "status": status,
                                "category": None})
         above: list[str] = []
+        merged_below: list[str] = []
         rule = spec.get("absent_above")
         if rule and absent_codes:
             # Territories big enough to be published get `missing` rather than `status`.
-            population = self._member_max(rule["indicator"], level)
-            big = population.reindex(absent_codes) >= float(rule["threshold"])
-            above = sorted(big[big].index)
+            threshold = float(rule["threshold"])
+            largest = self._member_max(rule["indicator"], level).reindex(absent_codes)
+            above = sorted(largest[largest >= threshold].index)
             absent.loc[absent["code"].isin(above), "status"] = rule.get("status", "missing")
+            if level == "commune":
+                merged = self._ok_values(rule["indicator"], level).reindex(absent_codes)
+                merged_below = sorted(merged[(merged >= threshold) & (largest < threshold)].index)
+        if source is not None:
+            source.absent, source.absent_above = len(absent_codes), above
+            source.merged_below = merged_below
         result = pd.concat([frame, absent], ignore_index=True) if len(absent) else frame
         result["value"] = result["value"].astype("float64")
-        return result, len(absent_codes), above
+        return result
+
+    def _ok_values(self, indicator_id: str, level: str) -> pd.Series:
+        """Values of the territories whose status is ok, by code."""
+        frame = self.values[(indicator_id, level)].frame
+        return frame[frame["status"] == "ok"].set_index("code")["value"]
 
     def _member_max(self, indicator_id: str, level: str) -> pd.Series:
-        """Largest commune value of `indicator_id` in each territory of `level`."""
-        communes = self.values.get((indicator_id, "commune"))
+        """Return the largest commune value of `indicator_id` in each territory of `level`.
+
+        A commune merged since the source year counts by its largest former part, because a
+        publication threshold applies to the communes of that year.
+        NOTE: this takes the rows of the `indicator_id` workbook as those communes. It holds
+        for Population.xls, whose merged rows all date from 2021 on, after the 2019 spending.
+        """
+        communes = self.unmapped_communes.get(indicator_id)
         if communes is None:
             raise BuildError(f"`absent_above` refers to '{indicator_id}', which has no commune "
                              "values read before this entry.",
                              fix="list the population entry earlier in the catalogue.")
-        frame = communes.frame[communes.frame["status"] == "ok"].set_index("code")["value"]
+        parts = communes[communes["status"] == "ok"]
+        frame = (parts.assign(code=parts["code"].map(self.lookup)).dropna(subset=["code"])
+                 .groupby("code")["value"].max())
         if level == "commune":
             return frame
         members = self.territories[self.territories["level"] == "commune"][["code", level]]
@@ -234,7 +287,7 @@ class Engine:
                 frame = _combine(unmapped[0], unmapped[1], operation, compute)
                 frame, _ = map_to_current(frame, self.lookup,
                                           indicator.aggregation.get("rule", "none"))
-                frame, _, _ = self._fill_absent(indicator, level, frame)
+                frame = self._fill_absent(indicator, level, frame)
                 self.values[(indicator.id, level)] = Values(frame, "derived")
                 continue
             frame = _combine(left.frame, right.frame, operation, compute)
@@ -395,6 +448,10 @@ class Engine:
                 frame = found.frame[["code", "value", "status", "category"]].copy()
                 frame["code"] = frame["code"].astype(object)  # a set lookup, not pyarrow's isin
                 frame = frame[frame["code"].isin(self.codes_by_level.get(level, set()))]
+                if indicator.aggregation.get("rule") == "sum":
+                    # Sums of amounts carry binary noise (3809871740.850008): keep two digits
+                    # more than the catalogue shows, cents for euros.
+                    frame["value"] = frame["value"].round(indicator.decimals + 2)
                 frame.insert(0, "indicator", indicator.id)
                 frame.insert(1, "level", level)
                 frame.insert(3, "year", year)
@@ -420,6 +477,8 @@ def _combine(left: pd.DataFrame, right: pd.DataFrame, operation: str,
         else:
             value = merged["value_a"] * merged["value_b"]
     value = value * float(compute.get("factor", 1))
+    # Unlike a ratio's 0/0 (`not_applicable`), 0/0 here leaves an operand unknown (an area from
+    # 0 inhabitants at density 0), so the result is `missing`.
     ok &= np.isfinite(value)
     status = np.where(ok, "ok", np.where(merged["status_a"] != "ok", merged["status_a"],
                                          np.where(merged["status_b"] != "ok",
@@ -429,14 +488,4 @@ def _combine(left: pd.DataFrame, right: pd.DataFrame, operation: str,
 
 
 def _divide(numerator: pd.DataFrame, denominator: pd.DataFrame, factor: float) -> pd.DataFrame:
-    merged = numerator.merge(denominator, on="code", how="outer", suffixes=("_n", "_d"))
-    for side in ("_n", "_d"):
-        merged["status" + side] = merged["status" + side].fillna("missing")
-    ok = (merged["status_n"] == "ok") & (merged["status_d"] == "ok") & (merged["value_d"] != 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = merged["value_n"] / merged["value_d"] * factor
-    status = np.where(ok, "ok", np.where(merged["status_n"] != "ok", merged["status_n"],
-                                         np.where(merged["status_d"] != "ok", merged["status_d"],
-                                                  "missing")))
-    return pd.DataFrame({"code": merged["code"], "value": value.where(ok), "status": status,
-                         "category": None})
+    return divide(numerator, denominator, factor).assign(category=None)

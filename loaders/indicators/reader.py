@@ -15,11 +15,19 @@
 - `rows`: `one` (one row per territory, the default), `sum` (long format: the rows of a
   territory are summed, e.g. one row per spending sector), `same` (long format: the value
   repeats on every row of the territory and must be identical, e.g. its population).
+- `row_key`: in long format, the header whose values distinguish the rows of one territory
+  (default: the first header starting with "Secteur"). `rows: sum` requires one. Two rows
+  with the same code and key stop the build, since summing them would count a figure twice.
+- `min_coverage`: share of the level's territories the sheet must cover (default 0.5); a
+  sheet covering fewer stops the build, since its figures would replace the store's with
+  « non disponible ». Set it lower for sheets published above a threshold only.
 - `categories`: for categorical indicators, raw text -> category code; `__blank__` maps
   empty cells and `__any__` maps any other non-empty text.
 - `max_unknown_share`: share of rows whose code is unknown or invalid above which the build
   stops (default 0.02); below it, those rows are reported and left out.
 - `meta`: false for workbooks without a Meta sheet; `header_row`: 1-based row of the header.
+- `totals_gap_reason`: for a sum read at two levels whose lower level does not add up to the
+  upper one, the reason both are kept, written into the quality report.
 - `year`: vintage of the data when it differs from the Meta year (the difference is reported).
 """
 
@@ -90,6 +98,11 @@ def read_level(sheet: Sheet, spec: dict, level: str, territories: pd.DataFrame,
                          file=sheet.workbook, sheet=sheet.name)
     column = spec["column"]
     raw_values = sheet.column(column)
+    if not sheet.rows:
+        raise BuildError("the sheet has a header but no data row.", file=sheet.workbook,
+                         sheet=sheet.name, row=sheet.header_row + 1,
+                         fix="restore the data rows of the sheet.")
+    row_keys = _row_keys(sheet, spec, rows_mode)
 
     renamed: list[tuple[str, str]] = []
     if spec.get("match_names"):
@@ -146,6 +159,7 @@ def read_level(sheet: Sheet, spec: dict, level: str, territories: pd.DataFrame,
 
     frame = pd.DataFrame({
         "code": pd.Series(codes, dtype="object"),
+        "key": pd.Series(row_keys, dtype="object"),
         "value": pd.Series(values, dtype="float64"),
         "status": pd.Series(statuses, dtype="object"),
         "category": pd.Series(categories, dtype="object"),
@@ -174,8 +188,40 @@ def _category(raw, mapping: dict, blank: str, sheet: Sheet, column: str, index: 
     return None, "ok", str(code)
 
 
+def _row_keys(sheet: Sheet, spec: dict, mode: str) -> list:
+    """Return the `row_key` cell of every row in long format, or None for each row."""
+    if mode == "one":
+        return [None] * len(sheet.rows)
+    header = spec.get("row_key") or sheet.find_column("Secteur")
+    if header is None:
+        if mode == "sum":
+            raise BuildError(f"`rows: sum` needs a column telling the rows of a territory apart; "
+                             f"the headers are {sheet.header}.", file=sheet.workbook,
+                             sheet=sheet.name, row=sheet.header_row,
+                             fix="set `row_key` in the catalogue entry's `input`.")
+        return [None] * len(sheet.rows)
+    return [None if cell is None else str(cell).strip() for cell in sheet.column(header)]
+
+
+def _reject_repeated_keys(frame: pd.DataFrame, sheet: Sheet) -> None:
+    """Stop on two rows with the same code and row key (the same sector twice)."""
+    keyed = frame[frame["key"].notna()]
+    repeated = keyed[keyed.duplicated(["code", "key"], keep="first")]
+    if repeated.empty:
+        return
+    first = repeated.iloc[0]
+    rows = keyed.loc[(keyed["code"] == first["code"]) & (keyed["key"] == first["key"]), "row"].tolist()
+    raise BuildError(f"code '{first['code']}' has the row '{first['key']}' twice (rows "
+                     f"{rows[:5]}); summing them would count its figure twice.",
+                     file=sheet.workbook, sheet=sheet.name, row=int(first["row"]),
+                     fix="remove the duplicated row.")
+
+
 def _collapse_rows(frame: pd.DataFrame, mode: str, sheet: Sheet, column: str) -> pd.DataFrame:
     """Enforce one row per code: reject duplicates, or sum / check repeated rows."""
+    if mode != "one":
+        _reject_repeated_keys(frame, sheet)
+    frame = frame.drop(columns="key")
     duplicated = frame["code"].duplicated(keep=False)
     if not duplicated.any():
         return frame.drop(columns="row")

@@ -33,6 +33,7 @@ def build_values(raw_dir, territories, crosswalk, catalogue=None):
         checks.check_populations(engine),
         checks.check_meta(engine),
         checks.check_spending_parts(engine),
+        checks.check_epci_perimeters(engine),
     ]
     return engine.collect(), engine, findings
 

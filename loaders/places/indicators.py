@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
 import pandas as pd
 
 from atlas.catalogue import Catalogue, Indicator
 from atlas.store_schema import VALUE_COLUMNS
-from loaders.aggregate import aggregate
+from loaders.aggregate import aggregate, divide
 from loaders.errors import BuildError
 
 log = logging.getLogger(__name__)
@@ -65,19 +64,6 @@ def external_parts(values: pd.DataFrame, indicator_ids: set[str]) -> dict[tuple,
             rows[["code", "value", "status"]].astype({"code": str, "status": str})
             .reset_index(drop=True))
     return parts
-
-
-def divide(numerator: pd.DataFrame, denominator: pd.DataFrame, factor: float) -> pd.DataFrame:
-    """Return numerator / denominator x factor per code; a part that is not ok gives its status."""
-    frame = numerator.merge(denominator, on="code", how="outer", suffixes=("_num", "_den"))
-    status_num = frame["status_num"].fillna("missing")
-    status_den = frame["status_den"].fillna("missing")
-    ok = (status_num == "ok") & (status_den == "ok") & (frame["value_den"] > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = frame["value_num"] / frame["value_den"] * factor
-    status = np.where(ok, "ok", np.where(status_num != "ok", status_num,
-                                         np.where(status_den != "ok", status_den, "missing")))
-    return pd.DataFrame({"code": frame["code"], "value": value.where(ok), "status": status})
 
 
 class PlaceIndicators:
