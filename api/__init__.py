@@ -9,7 +9,10 @@ import importlib
 
 from flask import Blueprint, Flask
 
+from api import errors
+
 bp = Blueprint("api", __name__)
+errors.install(bp)
 
 RESOURCE_MODULES = (
     "api.territories",

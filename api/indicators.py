@@ -21,18 +21,18 @@ from functools import lru_cache
 import pandas as pd
 from flask import Response, request
 
-from api import bp
+from api import bp, params
 from api.errors import json_error
 from atlas import store
 from atlas.cache import memoize
 from atlas.catalogue import Indicator, load_catalogue
+from atlas.geo import orient_rfc7946
 from atlas.i18n import normalize_lang, t
-from atlas.tables import FRENCH, INTERNATIONAL, to_csv_bytes, to_xlsx_bytes
+from atlas.tables import to_csv_bytes, to_xlsx_bytes
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("json", "csv", "xlsx", "geojson")
-DIALECTS = (INTERNATIONAL, FRENCH)
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -94,7 +94,7 @@ def _metadata(indicator: Indicator, level: str, year: int, lang: str) -> dict:
     return {
         "indicator": indicator.id,
         "label": indicator.text("label", lang),
-        "unit": indicator.unit_label(lang) or indicator.unit,
+        "unit": indicator.unit_label(lang),
         "definition": indicator.text("definition", lang),
         "source": indicator.text("source", lang),
         "year": year,
@@ -136,7 +136,7 @@ def render_values(indicator_id: str, level: str, year: int, fmt: str, lang: str,
     if fmt == "json":
         payload = {
             "indicator": indicator.id, "label": indicator.text("label", lang), "level": level,
-            "year": year, "unit": indicator.unit_label(lang) or indicator.unit,
+            "year": year, "unit": indicator.unit_label(lang),
             "unit_key": indicator.unit, "source": indicator.text("source", lang),
             "definition": indicator.text("definition", lang),
             "notes": indicator.text("notes", lang),
@@ -160,13 +160,14 @@ def _geometry_json(level: str, stamp: str) -> dict[str, str]:
     """GeoJSON geometry text of every territory of a level, rounded, computed once per build.
 
     Serialising with shapely in one vectorised call and caching the text keeps a commune-level
-    export to string assembly (the geometry is the same for every indicator).
+    export to string assembly (the geometry is the same for every indicator). Rings follow
+    RFC 7946: exterior rings counter-clockwise.
     """
     import geopandas as gpd
     import shapely
 
     geometry = gpd.read_parquet(store.build_dir() / "geometry" / f"{level}.parquet")
-    rounded = shapely.set_precision(geometry.geometry.values, GEOJSON_GRID)
+    rounded = orient_rfc7946(shapely.set_precision(geometry.geometry.values, GEOJSON_GRID))
     return dict(zip(geometry["code"].astype(str), shapely.to_geojson(rounded)))
 
 
@@ -174,7 +175,7 @@ def _geojson(indicator: Indicator, frame: pd.DataFrame, level: str, year: int, l
     geometries = _geometry_json(level, store.build_stamp())
     metadata = {
         "indicator": indicator.id, "label": indicator.text("label", lang), "level": level,
-        "year": year, "unit": indicator.unit_label(lang) or indicator.unit,
+        "year": year, "unit": indicator.unit_label(lang),
         "source": indicator.text("source", lang), "definition": indicator.text("definition", lang)}
     features = []
     for row in frame.to_dict(orient="records"):
@@ -193,37 +194,16 @@ def indicator_values(indicator_id: str):
     if error:
         return error
     lang = normalize_lang(request.args.get("lang"))
+    level = params.choice("level", indicator.levels, required=True)
+    fmt = params.output_format(FORMATS, "json")
+    dialect = params.csv_dialect()
 
-    level = request.args.get("level")
-    if level not in indicator.levels:
-        message = (f"unknown or unavailable level '{level[:40]}' for '{indicator.id}'" if level
-                   else "the parameter 'level' is required")
-        return json_error(400, message, valid_levels=list(indicator.levels))
-
-    fmt = request.args.get("format", "json")
-    if fmt not in FORMATS:
-        return json_error(400, f"unknown format '{fmt[:20]}'", valid_formats=list(FORMATS))
-    dialect = request.args.get("dialect", INTERNATIONAL)
-    if dialect not in DIALECTS:
-        return json_error(400, f"unknown CSV dialect '{dialect[:20]}'", valid_dialects=list(DIALECTS))
-
-    try:
-        years = _years(indicator, level)
-        stamp = store.build_stamp()
-    except store.StoreMissing as missing:
-        log.error("values of %s requested but the build is missing: %s", indicator.id, missing)
-        return json_error(503, "the indicator values are not built yet")
+    years = _years(indicator, level)
+    stamp = store.build_stamp()
     if not years:
         return json_error(404, f"no values are stored for '{indicator.id}' at level '{level}'",
                           valid_levels=list(indicator.levels))
-    raw_year = request.args.get("year")
-    if raw_year is None:
-        year = years[-1]
-    elif raw_year.isdigit() and int(raw_year) in years:
-        year = int(raw_year)
-    else:
-        return json_error(400, f"unknown year '{raw_year[:10]}' for '{indicator.id}' at level "
-                               f"'{level}'", valid_years=years)
+    year = params.integer("year", default=years[-1], choices=years)
 
     body = render_values(indicator.id, level, year, fmt, lang, dialect, stamp)
     if fmt == "json":

@@ -16,7 +16,7 @@ from functools import lru_cache
 from flask import Response, request
 
 from api import bp
-from api.errors import json_error
+from api.errors import NOT_BUILT, json_error
 from atlas import places, store
 from atlas.mapplaces import places_frame
 
@@ -51,13 +51,10 @@ def place_layer(filter_id: str):
     """Serve the points of one place domain or type as gzipped geobuf."""
     if filter_id not in places.DOMAIN_IDS and filter_id not in places.TYPE_IDS:
         return json_error(404, f"unknown place domain or type '{filter_id[:40]}'")
-    try:
-        body = subset_bytes(filter_id)
-    except store.StoreMissing:
-        body = None
+    body = subset_bytes(filter_id)  # StoreMissing becomes a 503 in api.errors
     if body is None:
         log.error("places layer %s requested but places.parquet is not built", filter_id)
-        return json_error(503, "the places layer is not built yet")
+        return json_error(503, NOT_BUILT)
     headers = {"Cache-Control": f"public, max-age={MAX_AGE}", "Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("Accept-Encoding", ""):
         headers["Content-Encoding"] = "gzip"

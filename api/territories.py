@@ -12,7 +12,7 @@ from functools import lru_cache
 import pandas as pd
 from flask import Response, request
 
-from api import bp
+from api import bp, params
 from api.errors import json_error
 from atlas import config, store
 from atlas import territories as territory_search
@@ -34,28 +34,17 @@ _gzip_lock = threading.Lock()
 @bp.get("/api/v1/territories")
 def list_territories():
     """List the territories of a level, or search them by name or code with `q`."""
-    level = request.args.get("level")
     text = request.args.get("q")
-    if level is not None and level not in LEVELS:
-        return json_error(400, f"unknown level '{level[:40]}'", valid_levels=list(LEVELS))
-    if level is None and not text:
-        return json_error(400, "the parameter 'level' is required (or 'q' to search all levels)",
-                          valid_levels=list(LEVELS))
+    level = params.choice("level", LEVELS, required=not text)
     if text is not None and len(text) > MAX_QUERY_LENGTH:
-        return json_error(400, f"the parameter 'q' is longer than {MAX_QUERY_LENGTH} characters")
-    limit = request.args.get("limit", str(DEFAULT_SEARCH_LIMIT))
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_SEARCH_LIMIT:
-        return json_error(400, f"the parameter 'limit' must be an integer from 1 to "
-                               f"{MAX_SEARCH_LIMIT}")
+        return json_error(400, f"the parameter 'q' is longer than {MAX_QUERY_LENGTH} characters",
+                          max_length=MAX_QUERY_LENGTH)
+    limit = params.integer("limit", default=DEFAULT_SEARCH_LIMIT, minimum=1,
+                           maximum=MAX_SEARCH_LIMIT)
 
-    try:
-        territories = store.territories()
-    except store.StoreMissing as error:
-        log.error("territories requested but the build is missing: %s", error)
-        return json_error(503, "the territory reference is not built yet")
-
+    territories = store.territories()
     if text:
-        rows = territory_search.search(territories, text, level=level, limit=int(limit))
+        rows = territory_search.search(territories, text, level=level, limit=limit)
         return _territories_json(rows)
     body = _level_json(level, store.build_stamp() if store.is_built() else "")
     return Response(body, mimetype="application/json")

@@ -8,6 +8,8 @@ are then expressed again as longitude/latitude. Metropolitan coordinates are unc
 Winding: the browser files and every GeoJSON built for charts have clockwise exterior rings and
 counter-clockwise holes. d3-geo, which draws plotly's `go.Choropleth`, fills the outside of a
 counter-clockwise ring (the RFC 7946 order), while Leaflet and MapLibre draw either order.
+GeoJSON served by the open-data API (`application/geo+json`) follows RFC 7946 §3.1.6 instead:
+counter-clockwise exteriors, clockwise holes (`orient_rfc7946`).
 """
 
 from __future__ import annotations
@@ -140,6 +142,11 @@ def to_display_geometry(geometry, departement: str):
 def orient_for_maps(geometry):
     """Orient rings for d3-geo: clockwise exteriors, counter-clockwise holes."""
     return shapely.orient_polygons(geometry, exterior_cw=True)
+
+
+def orient_rfc7946(geometry):
+    """Orient rings for GeoJSON files (RFC 7946): counter-clockwise exteriors, clockwise holes."""
+    return shapely.orient_polygons(geometry, exterior_cw=False)
 
 
 def order_by_code(frame: pd.DataFrame) -> pd.DataFrame:

@@ -146,3 +146,40 @@ def test_describe_one_indicator(client):
     assert response.status_code == 200
     assert response.json["unit"] == "%"
     assert response.json["levels"] == ["commune"]
+
+
+@pytest.mark.parametrize("level", ["region", "departement"])
+def test_geojson_rings_follow_rfc7946(client, level):
+    """Exterior rings counter-clockwise, holes clockwise (RFC 7946 §3.1.6)."""
+    import shapely
+    from shapely.geometry import shape
+
+    response = client.get(f"/api/v1/indicators/densite_population/values?level={level}"
+                          "&format=geojson")
+    rings = 0
+    for feature in json.loads(response.data)["features"]:
+        geometry = shape(feature["geometry"])
+        for polygon in getattr(geometry, "geoms", [geometry]):
+            assert shapely.is_ccw(polygon.exterior), feature["properties"]["code"]
+            assert not any(shapely.is_ccw(hole) for hole in polygon.interiors)
+            rings += 1
+    assert rings >= 18
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_categorical_exports_carry_unit_label(client, lang):
+    """A category has no unit: every export writes the unit label, never the key `categorie`."""
+    base = f"/api/v1/indicators/grille_densite/values?level=commune&lang={lang}"
+    assert client.get(base).json["unit"] == ""
+    assert client.get(base).json["unit_key"] == "categorie"
+    text = client.get(base + "&format=csv").data.decode("utf-8")
+    assert "# unit: \n" in text
+    assert "categorie" not in text
+    geojson = json.loads(client.get(base + "&format=geojson").data)
+    assert geojson["metadata"]["unit"] == ""
+    book = openpyxl.load_workbook(io.BytesIO(client.get(base + "&format=xlsx").data))
+    meta = book[book.sheetnames[1]]
+    row = dict(zip([c.value for c in meta[1]], [c.value for c in meta[2]]))
+    assert row["unit"] in ("", None)  # an empty cell reads back as None
+    described = client.get(f"/api/v1/indicators/grille_densite?lang={lang}").json
+    assert described["unit"] == ""

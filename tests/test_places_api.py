@@ -112,10 +112,44 @@ def test_level_without_code_is_rejected(client):
     assert "code" in response.get_json()["error"]
 
 
-def test_unknown_territory_is_not_found(client):
+def test_unknown_territory_is_rejected(client):
     response = client.get("/api/v1/places?level=departement&code=99")
-    assert response.status_code == 404
-    assert "99" in response.get_json()["error"]
+    assert response.status_code == 400
+    body = response.get_json()
+    assert "99" in body["error"]
+    assert body["valid_codes_url"] == "/api/v1/territories?level=departement"
+
+
+def test_france_takes_code_fr_only(client, places):
+    response = client.get("/api/v1/places?level=france&code=XX")
+    assert response.status_code == 400
+    assert response.get_json()["valid_codes"] == ["FR"]
+    assert client.get("/api/v1/places?level=france").status_code == 400  # level alone
+    assert client.get("/api/v1/places?code=75").status_code == 400  # code alone
+    body = client.get("/api/v1/places?type=zenith&level=france&code=FR").get_json()
+    assert body["metadata"]["total"] == (places["type"] == "zenith").sum()
+
+
+def test_geojson_pages_with_limit_and_offset(client, places):
+    """Without a filter GeoJSON returns one page, not the whole 24 MB layer."""
+    first = client.get("/api/v1/places").get_json()
+    assert len(first["features"]) == 1000  # the documented default
+    assert first["metadata"]["total"] == len(places)
+    assert first["metadata"]["next"] == "/api/v1/places?offset=1000"
+    page = client.get("/api/v1/places?domain=cinema&limit=500&offset=2000").get_json()
+    cinemas = places[places["domain"] == "cinema"]
+    assert [f["properties"]["place_id"] for f in page["features"]] == \
+        cinemas["place_id"].iloc[2000:2500].tolist()
+    assert "next" not in page["metadata"]  # the last page
+    assert client.get("/api/v1/places?limit=10001").status_code == 400
+
+
+def test_csv_returns_every_place_by_default(client, places):
+    text = client.get("/api/v1/places?format=csv").data.decode("utf-8")
+    rows = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert len(rows) == len(places) + 1  # header
+    limited = client.get("/api/v1/places?format=csv&limit=5").data.decode("utf-8")
+    assert len([line for line in limited.splitlines() if line and not line.startswith("#")]) == 6
 
 
 def test_taxonomy_lists_domains_in_english(client):
