@@ -208,6 +208,7 @@ def test_repeated_export_is_cached(client, view_queries):
     ("/export/carte.gif", "format"),
     ("/export/carte.csv?sep=tab", "sep"),
     ("/export/comparaison.png?chart=99", "chart"),
+    ("/export/comparaison.png?chart=%C2%B2", "chart"),
 ])
 def test_bad_parameter_gets_400_naming_choices(client, url, parameter):
     response = _get(client, url, 400)

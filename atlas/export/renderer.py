@@ -15,9 +15,9 @@ Safety rules, each enforced here:
 - every render has a hard timeout; after a timeout the browser is restarted, because a stuck
   tab may never come back;
 - the browser is restarted after `recycle_after` renders, or sooner when its processes use
-  more than `max_memory_mb`. Reloading a tab does not give all the memory back: measured with
-  Chromium 156, the browser grew from 0.2 GB to a plateau near 0.5 GB over 60 département map
-  PNGs, and a national commune map takes it to about 0.8 GB.
+  more than `max_memory_mb`, because reloading a tab does not give all the memory back. In a
+  measurement with Chromium 156, the browser grew from 0.2 GB to a plateau near 0.5 GB over 60
+  département map PNGs. A national commune map takes it to about 0.8 GB.
 
 kaleido's own `start_sync_server` is not used: its `call_function` may hand one thread's
 result to another when several threads call it at once.
