@@ -32,6 +32,7 @@ from layouts.carte import (
     TABLE_PAGE_SIZE, _string_query, breaks_text, heading, legend_children, level_options, map_label,
     SORT_CHOICES, palette_options, place_layers, places_legend, table_component, year_options,
 )
+from layouts.components.page import source_line
 from layouts.components.territory_search import register_territory_search, split_value
 
 log = logging.getLogger(__name__)
@@ -306,6 +307,7 @@ def change_table_page(previous, following, sort, stamp, page):
     Output("carte-page-label", "children"),
     Output("carte-page-previous", "disabled"),
     Output("carte-page-next", "disabled"),
+    Output("carte-table-source", "children"),
     Input("carte-table-page", "data"),
     State("carte-table-sort", "value"),
     State("carte-indicator", "value"),
@@ -317,7 +319,7 @@ def change_table_page(previous, following, sort, stamp, page):
 def update_table(page, sort, indicator_id, level, year, scope, lang):
     """Render one page of the ranking, sorted on the server so the browser gets 20 rows, not 35,000."""
     if indicator_id not in load_catalogue() or year is None or level is None:
-        return [], "", True, True
+        return [], "", True, True, None
     indicator = load_catalogue().get(indicator_id)
     sort = sort if sort in SORT_CHOICES else SORT_CHOICES[0]
     column, direction = sort.split(":")
@@ -327,7 +329,8 @@ def update_table(page, sort, indicator_id, level, year, scope, lang):
     unit = indicator.unit_label(lang)
     value_label = indicator.text("label", lang) + (f" ({unit})" if unit else "")
     label = t("carte.page_label", lang, page=page + 1, pages=pages)
-    return table_component(rows, value_label, sort, lang), label, page == 0, page >= pages - 1
+    source = source_line(indicator.text("source", lang), year, lang)
+    return table_component(rows, value_label, sort, lang), label, page == 0, page >= pages - 1, source
 
 
 @callback(

@@ -267,6 +267,7 @@ def table_section(lang: str) -> html.Section:
                                   for choice in SORT_CHOICES], className="carte-table-sort"),
         ]),
         html.Div(id="carte-table", className="carte-table-wrapper"),
+        html.Div(id="carte-table-source"),
         html.Div(className="carte-pager", children=[
             html.Button(t("carte.page_previous", lang), id="carte-page-previous", n_clicks=0,
                         className="button button-secondary"),
