@@ -332,7 +332,8 @@ def layout(**params):
         dcc.Store(id="carte-status-styles", data=status_styles),
         dcc.Store(id="carte-query", data=_string_query(state)),
         dcc.Store(id="carte-selected", data=state.code),
-        dcc.Store(id="carte-zoom", data={"code": state.code} if state.code else None),
+        # A link with a selected territory zooms to it, unless it also carries its own view.
+        dcc.Store(id="carte-zoom", data={"code": state.code} if state.code and not state.view else None),
         dcc.Store(id="carte-place-click"),
         dcc.Store(id="carte-palette-kind", data=_palette_kind(state)),
         dcc.Store(id="carte-view-stamp", data=""),
