@@ -117,6 +117,8 @@ def update_view(indicator_id, level, year, scope, method, k, breaks, palette, pa
     asked = {"level": level, "year": year, "palette": palette, "selected": selected}
 
     levels = map_levels(indicator)
+    if not levels:  # not offered in the menu; a stale value can still arrive
+        return (no_update,) * 21
     if level not in levels:
         level = "departement" if "departement" in levels else levels[0]
     years = indicator_years(indicator_id, level)

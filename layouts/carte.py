@@ -21,7 +21,7 @@ from atlas.classify import MAX_CLASSES, METHODS, MIN_CLASSES, STATUS_STYLES, pal
 from atlas.formatting import format_number
 from atlas.i18n import normalize_lang, t
 from atlas.mapdata import geometry_source, inset_frames, payload_for
-from atlas.mapstate import MapState, indicator_years, map_levels, palette_choices, parse_state, state_query
+from atlas.mapstate import MapState, indicator_years, map_indicators, map_levels, palette_choices, parse_state, state_query
 from atlas.mapplaces import layer_counts, layer_specs, places_frame
 from atlas.places import taxonomy
 from api.territories import geometry_url, geometry_version
@@ -53,8 +53,17 @@ def default_bounds(frames: list[dict]) -> list[list[float]]:
 
 @lru_cache(maxsize=4)
 def cached_indicator_options(lang: str, stamp: str) -> list[dict]:
-    """Indicator choices grouped by theme, computed once per language and build (`stamp`)."""
-    return indicator_options(lang)
+    """Indicator choices grouped by theme, computed once per language and build (`stamp`).
+
+    Only indicators with values at a mappable level are kept, and theme headings left empty
+    are dropped.
+    """
+    mappable = {indicator.id for indicator in map_indicators()}
+    kept = [option for option in indicator_options(lang)
+            if option.get("disabled") or option["value"] in mappable]
+    return [option for position, option in enumerate(kept)
+            if not option.get("disabled")
+            or (position + 1 < len(kept) and not kept[position + 1].get("disabled"))]
 
 
 @lru_cache(maxsize=4)

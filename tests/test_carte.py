@@ -341,3 +341,14 @@ def test_bad_link_logs_one_line(caplog):
     assert len(lines) == 1
     assert "indicator" in lines[0].getMessage()
     assert "code" in lines[0].getMessage()
+
+
+def test_indicator_menu_offers_only_mappable_indicators():
+    from layouts.carte import cached_indicator_options
+
+    options = cached_indicator_options("fr", store.build_stamp())
+    offered = [option["value"] for option in options if not option.get("disabled")]
+    assert set(offered) == {indicator.id for indicator in map_indicators()}
+    headings = [position for position, option in enumerate(options) if option.get("disabled")]
+    assert all(position + 1 < len(options) and not options[position + 1].get("disabled")
+               for position in headings)
