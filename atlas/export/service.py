@@ -207,7 +207,8 @@ def _chart_number(params: Mapping[str, str], count: int) -> int | None:
     raw = (params.get("chart") or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= count:
+    # str.isdigit() also accepts digits such as "²" that int() cannot parse.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not 1 <= int(raw) <= count:
         raise InvalidExportParameter("chart", raw, [str(n) for n in range(1, count + 1)])
     return int(raw)
 
