@@ -3,9 +3,9 @@
  *
  * The geometry of a level is loaded once by dash-leaflet from a geobuf URL. Each indicator,
  * year or classification change brings a payload with one class character and one rounded
- * value per feature (features sorted by territory code); this script then restyles the
- * existing Leaflet layers with setStyle. A dash-leaflet `hideout` change would clear and
- * re-add every feature, which is about five times slower on the 35,000 communes.
+ * value per feature, in the order of the features (sorted by territory code). This script
+ * then restyles the existing Leaflet layers. A dash-leaflet `hideout` change would instead
+ * clear and re-add every feature, which is far slower on the 35,000 communes.
  *
  * Hover shows one shared tooltip; a click selects the territory through the
  * `carte-selected` store. Values whose status is not "ok" are drawn with a grey hatch
@@ -366,7 +366,7 @@
         paint();
     }
 
-    /* A geometry file the browser cannot decode leaves the map grey: say so on the page. */
+    /* A geometry file the browser cannot decode leaves the map grey, so the page shows a message. */
     function reportGeometryError(text, source) {
         var failed = /geobuf|pbf/i.test(source || "") || /Unimplemented type/.test(text || "");
         if (!failed || !window.dash_clientside || !window.dash_clientside.set_props) {
