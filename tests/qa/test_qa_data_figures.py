@@ -139,9 +139,6 @@ def test_small_communes_are_not_published(client):
     rows_per_commune = defaultdict(int)
     for code in population:
         rows_per_commune[to_current.get(code)] += 1
-    # NOTE: a commune nouvelle whose parts were all below 3,500 inhabitants is `missing`
-    # instead of `not_published` (14408, 16097, 62447, 72155, 85076, 85223), so only
-    # communes with a single row of Population.xls are checked here.
     small = [c for c in rows if c not in spending and rows_per_commune[c] == 1
              and population.get(c, math.inf) < 3500]
     assert len(small) > 30_000
@@ -149,6 +146,12 @@ def test_small_communes_are_not_published(client):
         assert rows[code]["status"] == "not_published", code
         assert rows[code]["value"] is None, code
     assert rows["01001"]["status_label"] == "non publié"
+
+    # Communes nouvelles whose former communes were each below 3,500 inhabitants in 2019,
+    # although their merged population is above it.
+    for code in ("14408", "16097", "62447", "72155", "85076", "85223"):
+        assert rows[code]["status"] == "not_published", code
+        assert rows[code]["value"] is None, code
 
 
 def test_ministry_spending_by_region_name(client):
