@@ -190,6 +190,7 @@ def test_class_string_encodes_statuses():
 def test_rounded_values_text():
     assert rounded_values(np.array([1.26, np.nan, 3.0]), 0) == "1,,3"
     assert rounded_values(np.array([1.26, np.nan, -0.04]), 1) == "1.3,,-0.0"
+    assert rounded_values(np.array([2.5, 3.0]), 2) == "2.50,3.00"
 
 
 def test_ranking_ties_and_statuses():
