@@ -122,3 +122,26 @@ def test_arrondissement_geometry(territory_build):
     arm = geo.read_geometry("arrondissement_municipal", territory_build)
     assert len(arm) == 45
     assert not arm.geometry.is_empty.any()
+
+
+def test_empty_geometry_has_no_lengths():
+    """The browser's geobuf decoder misreads the feature after `lengths=[0]`."""
+    import pandas as pd
+    import shapely
+    from geobuf import geobuf_pb2
+
+    from loaders.territories.client import encode_geobuf, ordered_layer
+
+    territories = pd.DataFrame({"code": ["01", "02", "03"], "name": ["a", "b", "c"]})
+    square = shapely.box(0, 0, 1, 1)
+    two_squares = shapely.MultiPolygon([shapely.box(2, 2, 3, 3), shapely.box(4, 4, 5, 5)])
+    rows, geoms = ordered_layer(territories, pd.Series({"01": square, "03": two_squares}))
+    data = geobuf_pb2.Data()
+    data.ParseFromString(encode_geobuf(rows, geoms))
+    features = data.feature_collection.features
+
+    assert len(features) == 3
+    assert list(features[1].geometry.lengths) == []
+    assert list(features[1].geometry.coords) == []
+    assert list(features[2].geometry.lengths)[:2] == [2, 1]
+    assert len(features[0].geometry.coords) == 8

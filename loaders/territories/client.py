@@ -109,6 +109,11 @@ def encode_geobuf(rows: pd.DataFrame, geoms: np.ndarray, precision: int = PRECIS
         geometry.type = MULTIPOLYGON
         first_polygon, last_polygon = geometry_offsets[index], geometry_offsets[index + 1]
         first_ring, last_ring = polygon_offsets[first_polygon], polygon_offsets[last_polygon]
+        if last_polygon == first_polygon:
+            # A territory without geometry keeps its feature (features stay aligned with the
+            # territory list) but gets no `lengths`: the JavaScript geobuf decoder misreads the
+            # next feature after `lengths=[0]`, although the Python decoder accepts it.
+            continue
         if not (last_polygon - first_polygon == 1 and last_ring - first_ring == 1):
             lengths = [int(last_polygon - first_polygon)]
             for polygon in range(first_polygon, last_polygon):
