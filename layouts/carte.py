@@ -26,6 +26,7 @@ from atlas.mapplaces import layer_counts, layer_specs, places_frame
 from atlas.places import taxonomy
 from api.territories import geometry_url, geometry_version
 from layouts.components.indicator_picker import indicator_options
+from layouts.components.downloads import download_menu
 from layouts.components.page import invalid_params_notice, page_header, store_missing_notice
 from layouts.components.territory_search import territory_dropdown
 
@@ -331,6 +332,7 @@ def layout(**params):
                          children=legend_children(payload.legend, lang)),
                 html.Div(id="carte-places-legend", className="carte-places-legend", **{"aria-live": "polite"},
                          children=places_legend(list(state.places), lang)),
+                download_menu("carte", "carte", lang),
                 html.Aside(id="carte-panel", className="carte-panel", **{"aria-live": "polite"},
                            **({"aria-label": t("carte.panel_label", lang)})),
             ]),
