@@ -18,7 +18,8 @@ fields (YAML):
 - `input`: instructions for the loader that reads the indicator; `loader: deps` entries are
   read without code by the generic workbook reader (keys in `loaders/indicators/reader.py`,
   guide in docs/ADDING_AN_INDICATOR.md).
-- `series_breaks`: optional list of `{year, label: {fr, en}}`, the first year of a new
+- `series_breaks`: optional list of `{year, label: {fr, en}, levels}` (`levels` optional: the
+  break then concerns only those levels, such as a change in what a France total covers), the first year of a new
   definition or source in a time series (charts mark them; `atlas.evolution.break_years`).
 """
 
@@ -156,6 +157,9 @@ def parse_entry(entry: dict, file: str) -> Indicator:
         if not isinstance(item, dict) or not isinstance(item.get("year"), int):
             raise CatalogueError(f"{where}: each series break needs an integer 'year'")
         _bilingual(item, "label", f"{where}, series break {item['year']}")
+        bad_scope = set(item.get("levels") or ()) - set(config.LEVELS)
+        if bad_scope:
+            raise CatalogueError(f"{where}, series break {item['year']}: unknown levels {sorted(bad_scope)}")
     series_breaks = tuple(sorted(series_breaks, key=lambda item: item["year"]))
     return Indicator(
         id=indicator_id,

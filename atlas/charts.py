@@ -40,7 +40,7 @@ def base_layout(lang: str | None, title: str | None = None, height: int = 420) -
 
 
 def add_source_note(fig: go.Figure, source: str, year: object | None, lang: str | None,
-                    max_chars: int = 130) -> go.Figure:
+                    max_chars: int = 90) -> go.Figure:
     """Write 'Source : ..., year' and the atlas name at the bottom left of the figure.
 
     Long source lists are wrapped at `max_chars` characters and the bottom margin grows to fit,

@@ -159,22 +159,39 @@ def per_inhabitant(values: pd.Series, population: pd.Series, factor: float = 1.0
     return frame
 
 
-def break_years(indicator) -> list[int]:
+def break_applies(item: dict, levels) -> bool:
+    """True when a series break concerns at least one of `levels` (every level when None).
+
+    A break without `levels` in the catalogue concerns every level; one with `levels` (such as
+    Corsica entering the France total) only those.
+    """
+    scope = item.get("levels")
+    if not scope or levels is None:
+        return True
+    return bool(set(scope) & set(levels))
+
+
+def break_years(indicator, level: str | None = None) -> list[int]:
     """Return the years where the series of a catalogue indicator changes definition or source.
 
-    Read from the catalogue field `series_breaks`. A break year is the first year of the new
-    definition, so a chart draws its mark just before that point.
+    Read from the catalogue field `series_breaks`, keeping the breaks that concern `level`. A
+    break year is the first year of the new definition, so a chart draws its mark just before
+    that point.
     """
-    return sorted(int(item["year"]) for item in getattr(indicator, "series_breaks", ()) or ())
+    levels = None if level is None else [level]
+    return sorted(int(item["year"]) for item in getattr(indicator, "series_breaks", ()) or ()
+                  if break_applies(item, levels))
 
 
-def breaks_with_labels(indicator, lang: str | None = None) -> list[dict]:
-    """Return `{year, label}` for each break of the indicator, labels in `lang`."""
+def breaks_with_labels(indicator, lang: str | None = None, levels=None) -> list[dict]:
+    """Return `{year, label, levels}` for each break concerning `levels`, labels in `lang`."""
     from atlas.i18n import localized
 
-    return [{"year": int(item["year"]), "label": localized(item["label"], lang)}
+    return [{"year": int(item["year"]), "label": localized(item["label"], lang),
+             "levels": tuple(item.get("levels") or ())}
             for item in sorted(getattr(indicator, "series_breaks", ()) or (),
-                               key=lambda item: int(item["year"]))]
+                               key=lambda item: int(item["year"]))
+            if break_applies(item, levels)]
 
 
 def vintage_gaps(years, expected_step: int = 1) -> list[tuple[int, int]]:

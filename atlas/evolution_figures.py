@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from atlas.charts import REFERENCE_COLOR, SERIES_COLORS, add_source_note, base_layout
+from atlas.evolution import break_applies
 from atlas.evolution_gaps import cadence_gaps
 from atlas.evolution_view import (EvolutionData, Line, build_evolution, level_years, measure_decimals,
                                   measure_label)
@@ -73,7 +74,7 @@ def _trace(line: Line, data: EvolutionData, color: str, lang: str) -> go.Scatter
     years = [int(y) for y in line.frame["year"]]
     values = [None if np.isnan(v) else float(v) for v in line.frame["measure"].astype("float64")]
     texts = _hover_texts(line, data, lang)
-    breaks = [item["year"] for item in data.breaks]
+    breaks = [item["year"] for item in data.breaks if break_applies(item, [line.level])]
     gaps = cadence_gaps(level_years(data.state.indicator, line.level))
     x, y, text = _cut_line(years, values, texts, breaks, gaps)
     is_reference = line.role != "territory"
@@ -123,7 +124,9 @@ def line_chart(data: EvolutionData, lang: str | None = None, standalone: bool = 
     layout["xaxis"] = {"title": {"text": t("common.year", lang)}, "tickformat": "d",
                        "showgrid": False, "zeroline": False}
     axis_title = measure_label(data, lang)
+    # Full numbers with the language's grouping (2 000 000), never SI suffixes such as "2M".
     layout["yaxis"] = {"title": {"text": axis_title[:1].upper() + axis_title[1:]}, "gridcolor": "#e5e7eb",
+                       "tickformat": ",.2~f",
                        "zeroline": False, "rangemode": "tozero" if data.state.mode == "raw" else "normal"}
     layout["hovermode"] = "closest"
     layout["margin"] = {**layout["margin"], "b": 130 if standalone else 70}

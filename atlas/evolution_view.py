@@ -238,7 +238,6 @@ def build_evolution(params) -> EvolutionData:
     state = _as_params(params)
     indicator = load_catalogue().get(state.indicator)
     lang = state.lang
-    breaks = break_years(indicator)
     warnings: list[str] = []
     lines: list[Line] = []
     wanted = [(level, code, "territory") for level, code in state.territories] + _references(state)
@@ -255,7 +254,7 @@ def build_evolution(params) -> EvolutionData:
             earlier = level_years(state.indicator, level, end=state.start - 1)
             first_year = earlier[-1] if earlier else state.start
         frame = territory_frame(state.indicator, level, code, first_year, state.end)
-        frame = _apply_mode(frame, state, level, code, breaks, name, warnings)
+        frame = _apply_mode(frame, state, level, code, break_years(indicator, level), name, warnings)
         frame = frame[frame["year"] >= state.start].reset_index(drop=True)
         if frame["value"].notna().sum() == 0:
             warnings.append(t("evolution.warning_no_values", lang, name=name,
@@ -276,14 +275,16 @@ def build_evolution(params) -> EvolutionData:
                               years=year_ranges(other_vintage, sorted(set(grid) | set(other_vintage))),
                               distance=MAX_POPULATION_DISTANCE))
 
-    period_breaks = breaks_in_period(indicator, state.start, state.end, lang)
+    period_breaks = breaks_in_period(indicator, state.start, state.end, lang,
+                                     levels=sorted({line.level for line in lines}))
     return EvolutionData(state=state, indicator=indicator, lines=lines, factor=factor,
                          breaks=period_breaks, warnings=warnings)
 
 
-def breaks_in_period(indicator: Indicator, start: int, end: int, lang: str | None) -> list[dict]:
-    """Return the series breaks whose first year lies inside (start, end], with their labels."""
-    return [item for item in breaks_with_labels(indicator, lang) if start < item["year"] <= end]
+def breaks_in_period(indicator: Indicator, start: int, end: int, lang: str | None,
+                     levels=None) -> list[dict]:
+    """Return the series breaks concerning `levels` whose first year lies inside (start, end]."""
+    return [item for item in breaks_with_labels(indicator, lang, levels) if start < item["year"] <= end]
 
 
 def measure_label(data: EvolutionData, lang: str | None = None) -> str:

@@ -155,7 +155,7 @@ def population_chart(level: str, code: str, lang: str) -> go.Figure | None:
     ))
     from atlas.evolution import breaks_with_labels
 
-    for item in breaks_with_labels(indicator, lang):
+    for item in breaks_with_labels(indicator, lang, levels=[level]):
         fig.add_vline(x=item["year"], line={"dash": "dot", "color": REFERENCE_COLOR, "width": 1})
     title = t("portrait.chart_population_title", lang, name=name)
     fig.update_layout(**base_layout(lang, title=title, height=340))

@@ -154,7 +154,7 @@ def test_break_years_from_catalogue_entry():
     ])
     indicator = parse_entry(entry, "demo.yaml")
     assert break_years(indicator) == [1962, 2006]
-    assert breaks_with_labels(indicator, "en")[0] == {"year": 1962, "label": "Without double counts"}
+    assert breaks_with_labels(indicator, "en")[0] == {"year": 1962, "label": "Without double counts", "levels": ()}
     assert indicator.to_api("fr")["series_breaks"][1]["label"] == "Population municipale"
 
 
@@ -167,3 +167,29 @@ def test_series_break_needs_year_and_both_languages():
         parse_entry(dict(ENTRY, series_breaks=[{"label": {"fr": "a", "en": "b"}}]), "demo.yaml")
     with pytest.raises(CatalogueError, match="'fr' and 'en'"):
         parse_entry(dict(ENTRY, series_breaks=[{"year": 2000, "label": {"fr": "a"}}]), "demo.yaml")
+
+
+def test_scoped_break_only_cuts_its_levels():
+    from types import SimpleNamespace
+
+    from atlas.evolution import break_years, breaks_with_labels
+
+    indicator = SimpleNamespace(series_breaks=(
+        {"year": 1936, "levels": ["france"], "label": {"fr": "Corse", "en": "Corsica"}},
+        {"year": 1962, "label": {"fr": "PSDC", "en": "PSDC"}},
+    ))
+    assert break_years(indicator) == [1936, 1962]
+    assert break_years(indicator, "france") == [1936, 1962]
+    assert break_years(indicator, "commune") == [1962]
+    assert [b["year"] for b in breaks_with_labels(indicator, "fr", levels=["departement"])] == [1962]
+    assert [b["year"] for b in breaks_with_labels(indicator, "en", levels=["commune", "france"])] == [1936, 1962]
+
+
+def test_population_corsica_break_is_france_only():
+    from atlas.catalogue import load_catalogue
+    from atlas.evolution import break_years
+
+    population = load_catalogue().get("population")
+    assert 1936 in break_years(population, "france")
+    assert 1936 not in break_years(population, "commune")
+    assert 1962 in break_years(population, "commune")
