@@ -24,6 +24,7 @@ pytestmark = pytest.mark.e2e
 def _load(browser, url):
     browser.get(url)
     wait_for(browser, "#shell-nav a")
+    wait_for(browser, "#shell-main h1", timeout=60)
     wait_until(browser, lambda d: d.execute_script(
         "return !document.querySelector('._dash-loading') && document.readyState === 'complete'"), 30)
 
@@ -34,7 +35,7 @@ def test_every_page_loads_with_language(browser, live_server, screenshot_dir, la
         _load(browser, f"{live_server}{path}?lang={lang}")
         wait_until(browser, lambda d: d.execute_script("return document.documentElement.lang") == lang,
                    message=f"<html lang> is not {lang} on {path}")
-        assert browser.find_elements(By.CSS_SELECTOR, "h1"), f"no heading on {path}"
+        assert browser.find_elements(By.CSS_SELECTOR, "#shell-main h1"), f"no heading on {path}"
         errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
         assert errors == [], f"console errors on {path}: {errors}"
         assert external_requests(browser, live_server) == []
