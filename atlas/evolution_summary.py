@@ -12,7 +12,7 @@ import logging
 import pandas as pd
 
 from atlas import store
-from atlas.evolution import change_between
+from atlas.evolution import break_applies, change_between
 from atlas.evolution_map import change_frame, format_change
 from atlas.evolution_params import change_in_points
 from atlas.evolution_view import EvolutionData, Line, measure_decimals, measure_label, parent_of
@@ -99,7 +99,7 @@ def territory_summary(data: EvolutionData, line: Line, lang: str | None = None) 
                   start=data.state.start, end=data.state.end)]
 
     start, end = int(known.index[0]), int(known.index[-1])
-    breaks = [item["year"] for item in data.breaks]
+    breaks = [item["year"] for item in data.breaks if break_applies(item, [line.level])]
     change = change_between(series, start, end, breaks)
     params = {"name": line.name, "start": start, "end": end,
               "start_value": _format(change.start_value, data, lang),

@@ -176,11 +176,30 @@ def read_geometry(level: str, build_dir: Path | None = None):
     return geopandas.read_parquet(path)
 
 
+def decode_client_geobuf(blob: bytes) -> dict:
+    """Decode a browser geobuf file into a GeoJSON dict.
+
+    A territory without geometry is written with no coordinates and no `lengths`, the only form
+    the JavaScript decoder reads correctly; the Python decoder would take it for one polygon and
+    fail, so such features are marked as having zero polygons before decoding.
+    """
+    import geobuf
+    from geobuf import geobuf_pb2
+
+    data = geobuf_pb2.Data()
+    data.ParseFromString(blob)
+    patched = False
+    for feature in data.feature_collection.features:
+        geometry = feature.geometry
+        if not geometry.coords and not geometry.lengths and not geometry.geometries:
+            geometry.lengths.append(0)
+            patched = True
+    return geobuf.decode(data.SerializeToString() if patched else blob)
+
+
 def read_client_geojson(level: str, build_dir: Path | None = None) -> dict:
     """Decode `client/<level>.pbf` into a GeoJSON dict in display coordinates (for exports)."""
-    import geobuf
-
     path = Path(build_dir or config.BUILD_DIR) / "client" / f"{level}.pbf"
     if not path.exists():
         raise FileNotFoundError(f"{path} not found; run `python -m loaders build` first")
-    return geobuf.decode(path.read_bytes())
+    return decode_client_geobuf(path.read_bytes())

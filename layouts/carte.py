@@ -27,6 +27,7 @@ from atlas.places import taxonomy
 from api.territories import geometry_url, geometry_version
 from layouts.components.indicator_picker import indicator_options
 from layouts.components.downloads import download_menu
+from layouts.components.dropdowns import localize_dropdowns
 from layouts.components.page import invalid_params_notice, page_header, store_missing_notice
 from layouts.components.territory_search import territory_dropdown
 
@@ -304,7 +305,7 @@ def table_component(rows: list[dict], value_label: str, sort: str, lang: str) ->
                        html.Tbody(body)], className="data-table carte-table")
 
 
-def layout(**params):
+def _page(**params):
     try:
         state = parse_state(params)
     except store.StoreMissing:
@@ -418,3 +419,7 @@ def count_text(count: int, lang: str) -> str:
         return t("legend.count_one", lang)
     return t("legend.count", lang, count=format_number(count, 0, lang))
 
+
+
+def layout(**params):
+    return localize_dropdowns(_page(**params), normalize_lang(params.get("lang")))

@@ -20,6 +20,7 @@ from atlas.compare import (MAX_TERRITORIES, REF_FRANCE, REF_PARENT, ComparisonPa
 from atlas.i18n import normalize_lang, t
 from atlas.urlstate import build_href
 from layouts.components import comparison as parts
+from layouts.components.dropdowns import dropdown_labels
 from layouts.components.indicator_picker import indicator_dropdown
 from layouts.components.page import invalid_params_notice, page_header, store_missing_notice
 from layouts.components.territory_search import territory_dropdown
@@ -149,15 +150,6 @@ def _examples(params: ComparisonParams) -> html.Div:
     return html.Div([html.P(t("comparer.empty_selection", lang)),
                      html.P(t("comparer.examples_label", lang)), html.Ul(links)],
                     className="notice comparer-empty", id="comparer-empty")
-
-
-DROPDOWN_LABELS = ("select_all", "deselect_all", "selected_count", "search", "clear_search",
-                   "clear_selection", "no_options_found")
-
-
-def dropdown_labels(lang: str) -> dict:
-    """Return the texts that dcc.Dropdown writes itself ("3 selected"...), in the page language."""
-    return {name: t(f"comparer.dropdown_{name}", lang) for name in DROPDOWN_LABELS}
 
 
 def _controls(params: ComparisonParams) -> html.Section:

@@ -19,6 +19,7 @@ from atlas.evolution_params import (CHANGE_METRICS, MODES, EvolutionParams, allo
                                     indicator_years, map_levels, parse_params)
 from atlas.i18n import normalize_lang, t
 from layouts.components.indicator_picker import indicator_dropdown
+from layouts.components.dropdowns import localize_dropdowns
 from layouts.components.page import invalid_params_notice, page_header, store_missing_notice
 from layouts.components.territory_search import territory_dropdown
 
@@ -174,7 +175,7 @@ def _map_section(state: EvolutionParams, lang: str, options: dict) -> html.Secti
     ])
 
 
-def layout(**params):
+def _page(**params):
     lang = normalize_lang(params.get("lang"))
     header = page_header(t("evolution.title", lang), t("evolution.intro", lang), page_id="evolution")
     if not store.is_built():
@@ -203,3 +204,7 @@ def layout(**params):
             ]),
         ]),
     ])
+
+
+def layout(**params):
+    return localize_dropdowns(_page(**params), normalize_lang(params.get("lang")))

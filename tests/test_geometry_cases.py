@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 
 from atlas import geo
+from atlas.geo import decode_client_geobuf
 from loaders.territories import client, geometry
 from tests.territory_build import case_path
 
@@ -22,9 +23,9 @@ def _read_case(name: str) -> geopandas.GeoDataFrame:
 
 
 def _encode_decode(rows: pd.DataFrame, geometries: pd.Series) -> dict:
-    """Run the browser-file encoder and decode its output with the reference decoder."""
+    """Run the browser-file encoder and decode its output as the exports do."""
     ordered, geoms = client.ordered_layer(rows, geometries)
-    return geobuf.decode(client.encode_geobuf(ordered, geoms))
+    return decode_client_geobuf(client.encode_geobuf(ordered, geoms))
 
 
 def _signed_area(ring) -> float:

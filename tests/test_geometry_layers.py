@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
-import geobuf
+
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
 from atlas import geo
+from atlas.geo import decode_client_geobuf
 from loaders.territories import client
 from tests.territory_build import (territories_frame, territory_build,  # noqa: F401
                                    territory_report)
@@ -26,7 +27,7 @@ def communes(territory_build):
 
 @pytest.fixture(scope="module")
 def client_collections(territory_build):
-    return {level: geobuf.decode((territory_build / "client" / f"{level}.pbf").read_bytes())
+    return {level: decode_client_geobuf((territory_build / "client" / f"{level}.pbf").read_bytes())
             for level in ("commune", "departement", "region", "epci", "zone_emploi", "aav",
                           "france", "arrondissement_municipal")}
 
@@ -44,7 +45,7 @@ def test_every_commune_has_geometry(communes, territories_frame, territory_repor
 def test_commune_union_equals_departement(territory_build, communes, territories_frame):
     deps_full = geo.read_geometry("departement", territory_build).set_index("code").geometry
     deps_client = {f["properties"]["code"]: shapely.geometry.shape(f["geometry"]) for f in
-                   geobuf.decode((territory_build / "client" / "departement.pbf").read_bytes())
+                   decode_client_geobuf((territory_build / "client" / "departement.pbf").read_bytes())
                    ["features"]}
     dep_of = communes["code"].map(geo.departement_of_commune)
     for dep in SAMPLE_DEPARTEMENTS:
@@ -111,7 +112,7 @@ def test_insets_json(territory_build):
 def test_departement_files(territory_build, territories_frame):
     files = sorted((territory_build / "client").glob("commune-*.pbf"))
     assert len(files) == 101
-    part = geobuf.decode((territory_build / "client" / "commune-971.pbf").read_bytes())
+    part = decode_client_geobuf((territory_build / "client" / "commune-971.pbf").read_bytes())
     codes = [f["properties"]["code"] for f in part["features"]]
     expected = territories_frame[(territories_frame["level"] == "commune")
                                  & (territories_frame["departement"] == "971")]["code"]
@@ -145,3 +146,7 @@ def test_empty_geometry_has_no_lengths():
     assert list(features[1].geometry.coords) == []
     assert list(features[2].geometry.lengths)[:2] == [2, 1]
     assert len(features[0].geometry.coords) == 8
+
+    decoded = decode_client_geobuf(data.SerializeToString())["features"]
+    assert decoded[1]["geometry"]["coordinates"] == []
+    assert len(decoded[2]["geometry"]["coordinates"]) == 2

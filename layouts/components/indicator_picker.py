@@ -10,6 +10,7 @@ from dash import dcc
 from atlas import store
 from atlas.catalogue import load_catalogue
 from atlas.i18n import t
+from layouts.components.dropdowns import dropdown_labels
 
 THEME_PREFIX = "__theme__"
 
@@ -48,6 +49,7 @@ def indicator_dropdown(component_id: str, lang: str, value=None, multi: bool = F
         options=indicator_options(lang, level, min_years, include_categorical),
         value=value, multi=multi, clearable=multi, searchable=True,
         placeholder=t("common.choose_indicator", lang), className="indicator-picker",
+        labels=dropdown_labels(lang),
     )
 
 

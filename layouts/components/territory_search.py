@@ -15,6 +15,7 @@ from dash import Input, Output, State, callback, dcc, no_update
 from atlas import config, store
 from atlas.i18n import normalize_lang, t
 from atlas.urlstate import parse_search
+from layouts.components.dropdowns import dropdown_labels
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def territory_dropdown(component_id: str, lang: str, value=None, multi: bool = F
     return dcc.Dropdown(
         id=component_id, options=options, value=value, multi=multi, searchable=True,
         clearable=True, placeholder=t(placeholder_key, lang), optionHeight=44,
-        search_value="", className="territory-search",
+        search_value="", className="territory-search", labels=dropdown_labels(lang),
     )
 
 
