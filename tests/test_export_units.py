@@ -188,3 +188,33 @@ def test_hatch_dots_and_unknown_pattern():
     assert dots.mode == "markers"
     assert 100 <= len(dots.lon) <= 200
     assert _square_hatch("zigzag") is None
+
+
+def test_tab_not_ready_is_retried(monkeypatch):
+    """A render sent to a tab still reloading is tried again; other failures are not."""
+    from atlas.export import renderer as renderer_module
+    from atlas.export.renderer import ExportFailed, RendererPool
+
+    monkeypatch.setattr(renderer_module, "TAB_NOT_READY_PAUSE", 0.0)
+    pool = RendererPool()
+    calls = []
+
+    def flaky(*args):
+        calls.append(args)
+        if len(calls) < 3:
+            raise ExportFailed("the renderer rejected the figure: ReferenceError: kaleido_scopes is not defined")
+        return b"PNG"
+
+    monkeypatch.setattr(pool, "_render_once", flaky)
+    assert pool._render_with(None, None, {}, "png", 10, 10, 1.0, "test") == b"PNG"
+    assert len(calls) == 3
+
+    def broken(*args):
+        calls.append(args)
+        raise ExportFailed("the renderer rejected the figure: bad trace type")
+
+    calls.clear()
+    monkeypatch.setattr(pool, "_render_once", broken)
+    with pytest.raises(ExportFailed):
+        pool._render_with(None, None, {}, "png", 10, 10, 1.0, "test")
+    assert len(calls) == 1

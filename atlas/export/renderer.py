@@ -53,6 +53,14 @@ FORMATS = ("png", "svg", "pdf")
 MEMORY_CHECK_EVERY = 5  # renders between two memory measurements (each costs a few ms)
 
 
+# kaleido (1.5.1) reloads a tab after each render and can hand the tab to the next render before
+# the reload has defined its page script; that render then fails with this error although the
+# browser is healthy. Such a render is tried again after a short pause instead of restarting
+# the browser.
+TAB_NOT_READY_MARK = "kaleido_scopes is not defined"
+TAB_NOT_READY_ATTEMPTS = 3
+TAB_NOT_READY_PAUSE = 0.3  # seconds, times the attempt number
+
 class ExportUnavailable(RuntimeError):
     """No usable browser: static exports cannot be produced on this machine."""
 
@@ -323,6 +331,17 @@ class RendererPool:
             return self._render_with(renderer, loop, figure, fmt, width, height, scale, label)
 
     def _render_with(self, renderer, loop, figure, fmt, width, height, scale, label) -> bytes:
+        for attempt in range(1, TAB_NOT_READY_ATTEMPTS + 1):
+            try:
+                return self._render_once(renderer, loop, figure, fmt, width, height, scale, label)
+            except ExportFailed as error:
+                if TAB_NOT_READY_MARK not in str(error) or attempt == TAB_NOT_READY_ATTEMPTS:
+                    raise
+                log.warning("export %s %s: tab not ready after its reload, attempt %d again", label, fmt, attempt)
+                time.sleep(TAB_NOT_READY_PAUSE * attempt)
+        raise AssertionError("unreachable")
+
+    def _render_once(self, renderer, loop, figure, fmt, width, height, scale, label) -> bytes:
         opts = {"format": fmt, "width": int(width), "height": int(height), "scale": float(scale)}
         started = time.monotonic()
         coroutine = renderer.calc_fig(figure, opts=opts, topojson=topojson_url())
@@ -344,6 +363,9 @@ class RendererPool:
                 log.error("export %s %s timed out after %.1f s: %r", label, fmt, elapsed, error)
                 self._restart(f"render of {label} timed out")
                 raise ExportTimeout(f"render timed out after {elapsed:.0f} s") from error
+            if TAB_NOT_READY_MARK in str(error) and self._browser_alive(renderer):
+                # The browser is fine: the tab was handed out before its page finished reloading.
+                raise ExportFailed(f"the renderer rejected the figure: {error}") from error
             log.error("export %s %s failed after %.2f s: %r", label, fmt, elapsed, error)
             if not isinstance(error, KaleidoError) or not self._browser_alive(renderer):
                 # Only a KaleidoError (plotly.js rejected the figure) leaves the browser usable.
