@@ -24,7 +24,7 @@ MAX_QUERY_LENGTH = 100
 DEFAULT_SEARCH_LIMIT = 20
 MAX_SEARCH_LIMIT = 100
 # A level name, optionally followed by a département code (commune-2A, commune-971).
-GEO_NAME = re.compile(r"^[a-z_]{4,30}(-[0-9]{2,3}|-2[AB])?$")
+GEO_NAME = re.compile(r"^[a-z_]{3,30}(-[0-9]{2,3}|-2[AB])?$")
 # Geometry changes only with a build: a day is safe, and `?v=<build>` URLs never change.
 GEO_MAX_AGE = 86400
 GEO_IMMUTABLE_MAX_AGE = 31536000

@@ -21,7 +21,7 @@
         if (link) { completeLink(link); }
     }
 
-    ["mouseover", "focusin", "click", "contextmenu"].forEach(function (type) {
+    ["mouseover", "focusin", "mousedown", "click", "auxclick", "contextmenu"].forEach(function (type) {
         document.addEventListener(type, handle, true);
     });
 })();

@@ -17,6 +17,11 @@ FONT_FAMILY = "DejaVu Sans, system-ui, Arial, sans-serif"
 # Colour-blind-safe qualitative palette (Okabe-Ito) for series and groups.
 SERIES_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 REFERENCE_COLOR = "#6b7280"
+# dcc.Graph settings of on-screen charts. Plotly's toolbar is hidden: its tooltips are English
+# only and its "share" button would send the chart to an outside service; the pages offer their
+# own downloads through the export routes.
+GRAPH_CONFIG = {"displayModeBar": False, "displaylogo": False, "showSendToCloud": False,
+                "showEditInChartStudio": False, "responsive": True}
 
 
 def separators(lang: str | None) -> str:

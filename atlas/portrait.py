@@ -69,6 +69,7 @@ class FigureRow:
     france_status: str = "missing"
     rank: int | None = None
     rank_total: int | None = None
+    rank_ties: int = 0
 
     @property
     def index_to_france(self) -> float | None:
@@ -156,19 +157,21 @@ def _value_at(indicator_id: str, place: Place, year: int) -> tuple[float | None,
     return store.value_of(indicator_id, place.level, year, place.code)
 
 
-def sibling_rank(indicator_id: str, place: Place, year: int) -> tuple[int | None, int | None]:
+def sibling_rank(indicator_id: str, place: Place, year: int) -> tuple[int | None, int | None, int]:
     """Rank of the territory (1 = highest value) among the territories of its level with the same
-    parent, and how many of them have a value. (None, None) when the territory has no value."""
+    parent, how many of them have a value, and how many others share its value (ex aequo).
+    (None, None, 0) when the territory has no value."""
     value, status, _ = store.value_of(indicator_id, place.level, year, place.code)
     if status != "ok":
-        return None, None
+        return None, None, 0
     frame = _level_values(indicator_id, place.level, year)
     parent = frame.at[place.code, "parent"]
     siblings = frame[(frame["parent"] == parent) & (frame["status"] == "ok")]
     if len(siblings) < 2:
-        return None, None
+        return None, None, 0
     rank = int((siblings["value"] > value).sum()) + 1
-    return rank, len(siblings)
+    ties = int((siblings["value"] == value).sum()) - 1
+    return rank, len(siblings), ties
 
 
 def figure_row(indicator: Indicator, place: Place, parent: Place | None) -> FigureRow | None:
@@ -185,7 +188,7 @@ def figure_row(indicator: Indicator, place: Place, parent: Place | None) -> Figu
     if place.level != "france" and "france" in indicator.levels:
         row.france_value, row.france_status, _ = _value_at(indicator.id, Place("france", config.FRANCE_CODE, "France"), year)
     if not indicator.is_categorical:
-        row.rank, row.rank_total = sibling_rank(indicator.id, place, year)
+        row.rank, row.rank_total, row.rank_ties = sibling_rank(indicator.id, place, year)
     return row
 
 
@@ -231,7 +234,8 @@ def gap_text(row: FigureRow, lang: str) -> str:
 def rank_text(row: FigureRow, place: Place, lang: str) -> str:
     if row.rank is None:
         return ""
-    return t("portrait.rank", lang, rank=row.rank, total=row.rank_total)
+    key = "portrait.rank_tied" if row.rank_ties else "portrait.rank"
+    return t(key, lang, rank=row.rank, total=row.rank_total, ties=row.rank_ties + 1)
 
 
 def section_summary(section: Section, place: Place, parent: Place | None, lang: str,
@@ -252,8 +256,10 @@ def section_summary(section: Section, place: Place, parent: Place | None, lang: 
         sentence = t("portrait.fact_value", lang, label=label, value=value, year=row.year)
         if row.france_status == "ok" and place.level != "france":
             sentence += " " + t("portrait.fact_france", lang, value=format_row_value(row, "france", lang))
+        sentence += "."
         if row.rank is not None and parent is not None:
-            sentence += " " + t("portrait.fact_rank", lang, rank=row.rank, total=row.rank_total,
+            key = "portrait.fact_rank_tied" if row.rank_ties else "portrait.fact_rank"
+            sentence += " " + t(key, lang, rank=row.rank, total=row.rank_total, ties=row.rank_ties + 1,
                                 level=t(f"portrait.level_plural_{place.level}", lang), parent=parent.name)
         facts.append(sentence)
     if not facts:
@@ -328,8 +334,9 @@ def section_table_columns(place: Place, parent: Place | None, lang: str) -> list
             t("portrait.col_index", lang), t("portrait.col_rank", lang), t("portrait.col_year", lang)]
 
 
-def portrait_pdf_blocks(params: dict, lang: str | None = None) -> list:
-    """The whole portrait as A4 document blocks: summary, tables and vector charts per section."""
+def portrait_pdf_blocks(params: dict, lang: str | None = None) -> dict:
+    """The whole portrait as an A4 document: its title, subtitle and blocks (summary, tables and
+    vector charts per section)."""
     from atlas.export.pdf import Figure, Heading, Paragraph, Table
     from atlas.portrait_figures import index_chart, locator_map, population_chart
 
@@ -362,4 +369,6 @@ def portrait_pdf_blocks(params: dict, lang: str | None = None) -> list:
         if chart is not None:
             blocks.append(Figure(chart, source=sources))
     blocks.append(Paragraph(t("portrait.not_available_note", lang), small=True))
-    return blocks
+    return {"title": t("portrait.page_title", lang, name=place.name),
+            "subtitle": t("portrait.level_line", lang, level=t(f"common.level_{place.level}", lang), code=place.code),
+            "blocks": blocks}

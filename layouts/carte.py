@@ -155,9 +155,11 @@ def controls(state: MapState, lang: str) -> html.Div:
                  lang, "carte-scope", "carte-scope-wrapper", hidden=state.level != "commune"),
         _control("carte.search", territory_dropdown("carte-search", lang, placeholder_key="carte.search_placeholder"),
                  lang, "carte-search"),
-        html.Details(id="carte-classes-box", open=True, hidden=indicator.is_categorical,
-                     className="carte-classes", children=[
-            html.Summary(t("carte.classes", lang)),
+        # A fieldset, not a <details>: in Chromium, Tab from the last dropdown inside a <details>
+        # went back to its first one, trapping keyboard users in the class controls.
+        html.Fieldset(id="carte-classes-box", hidden=indicator.is_categorical,
+                      className="carte-classes", children=[
+            html.Legend(t("carte.classes", lang)),
             _control("carte.method", dcc.Dropdown(id="carte-method", options=method_options(lang),
                                                   value=state.method, clearable=False, searchable=True),
                      lang, "carte-method"),

@@ -17,6 +17,7 @@ from atlas import store
 from atlas.catalogue import load_catalogue
 from atlas.evolution_params import (CHANGE_METRICS, MODES, EvolutionParams, allowed_changes, allowed_modes,
                                     indicator_years, map_levels, parse_params)
+from atlas.charts import GRAPH_CONFIG
 from atlas.i18n import normalize_lang, t
 from layouts.components.indicator_picker import indicator_dropdown
 from layouts.components.dropdowns import localize_dropdowns
@@ -123,8 +124,7 @@ def _chart_section(lang: str) -> html.Section:
         html.Div(role="group", **{"aria-label": t("evolution.chart_label", lang)}, children=dcc.Loading(
             type="default", children=dcc.Graph(
                 id="evolution-chart", className="evolution-chart",
-                config={"displaylogo": False, "responsive": True,
-                        "modeBarButtonsToRemove": ["select2d", "lasso2d"]}))),
+                config=GRAPH_CONFIG))),
         html.Div(id="evolution-source"),
         html.Div(id="evolution-breaks", className="evolution-notes"),
         html.Details(className="evolution-table", children=[
@@ -159,7 +159,8 @@ def _map_section(state: EvolutionParams, lang: str, options: dict) -> html.Secti
         html.H3(id="evolution-map-title", className="evolution-map-title"),
         html.P(id="evolution-map-message", className="evolution-hint", role="status"),
         html.Div(className="evolution-map-wrap", children=[
-            dl.Map(id="evolution-map", center=MAP_CENTER, zoom=MAP_ZOOM, zoomSnap=0.25,
+            # Canvas paths take no keyboard focus: otherwise every territory is a Tab stop.
+            dl.Map(id="evolution-map", center=MAP_CENTER, zoom=MAP_ZOOM, zoomSnap=0.25, preferCanvas=True,
                    className="evolution-map", attributionControl=True, scrollWheelZoom=False,
                    children=[dl.GeoJSON(id="evolution-geojson", format="geobuf", zoomToBounds=True,
                                         style={"variable": "atlasEvolution.style"},

@@ -12,6 +12,7 @@ import dash
 from dash import dcc, html
 
 from atlas import store
+from atlas.charts import GRAPH_CONFIG
 from atlas.i18n import t
 from atlas.portrait import (Place, format_row_value, gap_text, parent_of, parse_place, portrait_sections,
                             rank_text, section_summary)
@@ -22,8 +23,6 @@ from layouts.components.page import invalid_params_notice, store_missing_notice
 log = logging.getLogger(__name__)
 
 dash.register_page(__name__, path_template="/portrait/<level>/<code>", name="Portrait")
-
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
 
 
 def _figure_table(section, place: Place, parent: Place | None, lang: str) -> html.Div:

@@ -84,13 +84,31 @@ def test_region_figures_match_api(app_module):
 def test_rank_counts_siblings_with_values(built_store):
     place = parse_place("departement", "69")
     year = store.indicator_years("population", "departement")[-1]
-    rank, total = sibling_rank("population", place, year)
+    rank, total, ties = sibling_rank("population", place, year)
     frame = store.indicator_values("population", "departement", year)
     region_codes = set(store.territories_of("departement").query("region == '84'")["code"])
     siblings = frame[frame["code"].isin(region_codes) & (frame["status"] == "ok")]
     expected = int((siblings["value"] > float(frame.loc[frame["code"] == "69", "value"].iloc[0])).sum()) + 1
     assert total == len(siblings)
     assert rank == expected
+    assert ties == 0
+
+
+def test_rank_marks_ties(built_store):
+    """Ranks among communes without a Zénith are ex aequo, not first."""
+    from atlas.portrait import FigureRow, rank_text
+    from atlas.catalogue import load_catalogue
+
+    place = parse_place("commune", "01002")
+    indicator_id = "lieux_zenith"
+    year = store.indicator_years(indicator_id, "commune")[-1]
+    value, status, _ = store.value_of(indicator_id, "commune", year, "01002")
+    rank, total, ties = sibling_rank(indicator_id, place, year)
+    assert status == "ok"
+    assert ties > 0, "many communes of Ain share this count"
+    row = FigureRow(indicator=load_catalogue().get(indicator_id), year=year, value=value, status=status,
+                    rank=rank, rank_total=total, rank_ties=ties)
+    assert "ex aequo" in rank_text(row, place, "fr")
 
 
 def test_unpublished_spending_is_not_zero(built_store):

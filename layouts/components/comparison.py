@@ -15,11 +15,10 @@ from atlas.compare_gaps import GAP_IS_REFERENCE, GAP_NOT_COMPARABLE, GAP_OK
 from atlas.compare_maps import geometry_available, small_multiples
 from atlas.compare_text import gap_text, value_text
 from atlas.i18n import t
+from atlas.charts import GRAPH_CONFIG
 from layouts.components.page import source_line
 
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
-                "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
-MAP_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
+MAP_CONFIG = {**GRAPH_CONFIG, "scrollZoom": False}
 
 SORT_ICONS = {"none": "↕", "asc": "↑", "desc": "↓"}
 # Characters that look like the plotly marker symbols, for the HTML legend of the profile.

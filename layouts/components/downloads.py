@@ -33,7 +33,7 @@ def download_menu(view: str, page_id: str, lang: str) -> html.Details:
         links.append(html.Li(html.A(
             t(f"common.{key}", lang),
             href=f"/export/{view}.{file_format}" + (f"?{query}" if query else ""),
-            className="download-link",
+            className="download-link", target="_blank", rel="noopener",
             **{"data-export-view": view, "data-export-format": file_format,
                "data-export-params": json.dumps(extra)},
         )))
