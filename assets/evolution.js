@@ -61,6 +61,12 @@
         var label = labelOf(code, hideoutOf(context));
         return "<strong>" + escapeHtml(name) + "</strong><br>" + escapeHtml(label).replace(/\n/g, "<br>");
       }, {sticky: true, className: "evolution-tooltip"});
+      // Shapes are mouse targets only: keyboard users pick territories in the search box, and
+      // 101 (or 35,000) unnamed Tab stops would make the rest of the page unreachable.
+      layer.on("add", function () {
+        var element = layer.getElement && layer.getElement();
+        if (element) { element.setAttribute("tabindex", "-1"); }
+      });
     }
   };
 })();

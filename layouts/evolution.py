@@ -159,8 +159,7 @@ def _map_section(state: EvolutionParams, lang: str, options: dict) -> html.Secti
         html.H3(id="evolution-map-title", className="evolution-map-title"),
         html.P(id="evolution-map-message", className="evolution-hint", role="status"),
         html.Div(className="evolution-map-wrap", children=[
-            # Canvas paths take no keyboard focus: otherwise every territory is a Tab stop.
-            dl.Map(id="evolution-map", center=MAP_CENTER, zoom=MAP_ZOOM, zoomSnap=0.25, preferCanvas=True,
+            dl.Map(id="evolution-map", center=MAP_CENTER, zoom=MAP_ZOOM, zoomSnap=0.25,
                    className="evolution-map", attributionControl=True, scrollWheelZoom=False,
                    children=[dl.GeoJSON(id="evolution-geojson", format="geobuf", zoomToBounds=True,
                                         style={"variable": "atlasEvolution.style"},

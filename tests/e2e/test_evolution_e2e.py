@@ -176,3 +176,13 @@ def test_evolution_invalid_parameters_fall_back(live_server, browser):
     data = _chart(driver, 1)
     assert data[0]["name"] == "France"
     wait_for_text(driver, "#evolution-chart-heading", "Population légale")
+
+
+def test_map_shapes_are_not_tab_stops(live_server, browser):
+    """Keyboard users choose territories in the search box; shapes must not trap Tab."""
+    browser.get(f"{live_server}/evolution?indicator=population&t=departement:13&level=departement")
+    _map_paths(browser, 101)
+    focusable = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#evolution-map path.leaflet-interactive'))"
+        ".filter(e => e.tabIndex >= 0).length")
+    assert focusable == 0
