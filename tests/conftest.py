@@ -37,6 +37,24 @@ def built_store() -> Path:
     return config.BUILD_DIR
 
 
+@pytest.fixture(scope="module")
+def client(built_store):
+    """Flask test client of the API routes on the real build (no Dash pages)."""
+    from flask import Flask
+
+    import api
+    from atlas import store
+    from atlas.cache import init_cache
+
+    store.reset()
+    if "densite_population" not in set(store.values()["indicator"].astype(str)):
+        pytest.fail("the build has no Deps indicator values: run `python -m loaders build`")
+    app = Flask(__name__)
+    init_cache(app)
+    api.register(app)
+    return app.test_client()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

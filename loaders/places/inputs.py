@@ -224,3 +224,27 @@ def finish(df: pd.DataFrame, source: str, vintage: int) -> pd.DataFrame:
     out["multiplex"] = out["multiplex"].astype("boolean")
     log.info("read %s: %d places", source, len(out))
     return out.reset_index(drop=True)
+
+
+def deps_base_columns(df: pd.DataFrame, *, id_column: str, commune_columns: tuple[str, ...],
+                      commune_name_column: str, coordinates_column: str) -> pd.DataFrame:
+    """Read the columns every sheet of the Deps facilities base has in common.
+
+    Returns `row`, `name`, `source_id`, `postal_code`, `commune_raw`, `commune_name` and the
+    coordinates parsed from the "[lat, lon]" text column; each reader adds its own columns.
+    Several `commune_columns` (arrondissement or commune déléguée first) are joined as
+    candidate codes.
+    """
+    from loaders.places import coordinates
+
+    out = pd.DataFrame(index=df.index)
+    out["row"] = df["row"]
+    out["name"] = text(df["Nom"])
+    out["source_id"] = text(df[id_column])
+    out["postal_code"] = postal_code(df["Code_Postal"])
+    if len(commune_columns) == 1:
+        out["commune_raw"] = text(df[commune_columns[0]])
+    else:
+        out["commune_raw"] = joined_codes(*(df[column] for column in commune_columns))
+    out["commune_name"] = text(df[commune_name_column])
+    return out.join(coordinates.latlon_text_column(df[coordinates_column]))

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.places import coordinates
-from loaders.places.inputs import finish, postal_code, read_sheet, require_file, stable_ids, text
+from loaders.places.inputs import deps_base_columns, finish, read_sheet, require_file, stable_ids, text
 
 SOURCE = "deps_monuments"
 VINTAGE = 2021
@@ -30,10 +29,8 @@ def read(raw_dir: Path) -> pd.DataFrame:
     """Read every monument; several commune codes ("35257 ; 35191") are kept as written."""
     path = require_file(raw_dir, *FILE)
     df = read_sheet(path, SHEET, COLUMNS)
-    out = pd.DataFrame(index=df.index)
-    out["row"] = df["row"]
-    out["name"] = text(df["Nom"])
-    out["source_id"] = text(df["Identifiant"])
+    out = deps_base_columns(df, id_column="Identifiant", commune_columns=("Code_Insee",),
+                            commune_name_column="Ville corrigé", coordinates_column="Coordonnées GPS")
     out["domain"] = "patrimoine"
     out["type"] = "monument_historique"
     out["label"] = text(df["Nom_Label"]).map(PROTECTIONS)
@@ -41,10 +38,6 @@ def read(raw_dir: Path) -> pd.DataFrame:
     # because some were resolved abroad, such as "lac Clion, Québec, Canada".
     corrected = text(df["Adresse corrigé"])
     out["address"] = text(df["Adresse"]).fillna(corrected.where(corrected.str.endswith(", France", na=False)))
-    out["postal_code"] = postal_code(df["Code_Postal"])
-    out["commune_raw"] = text(df["Code_Insee"])
-    out["commune_name"] = text(df["Ville corrigé"])
     out["owner"] = text(df["Proprietaire_Monument_historique"])
-    out = out.join(coordinates.latlon_text_column(df["Coordonnées GPS"]))
     out["place_key"] = stable_ids("mh", out["source_id"], out["name"])
     return finish(out, SOURCE, VINTAGE)

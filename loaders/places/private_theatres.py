@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.places import coordinates
-from loaders.places.inputs import (finish, joined_codes, number, postal_code, read_sheet,
-                                   require_file, stable_ids, text)
+from loaders.places.inputs import deps_base_columns, finish, number, read_sheet, require_file, stable_ids, text
 
 SOURCE = "deps_theatres_prives"
 VINTAGE = 2021
@@ -22,18 +20,13 @@ def read(raw_dir: Path) -> pd.DataFrame:
     """Read every theatre; `Jauge_du_theatre` is the number of seats."""
     path = require_file(raw_dir, *FILE)
     df = read_sheet(path, SHEET, COLUMNS)
-    out = pd.DataFrame(index=df.index)
-    out["row"] = df["row"]
-    out["name"] = text(df["Nom"])
-    out["source_id"] = text(df["Identifiant_Deps"])
+    out = deps_base_columns(df, id_column="Identifiant_Deps", commune_columns=("Code_Insee_Arrondt", "Code_Insee"),
+                            commune_name_column="Commune", coordinates_column="Coordonnées gps")
     out["domain"] = "spectacle_vivant"
     out["type"] = "theatre_prive"
     out["address"] = text(df["Adresse"])
     # "75000" is not a real postal code of Paris: it only means "Paris".
-    out["postal_code"] = postal_code(df["Code_Postal"]).where(lambda s: s != "75000")
-    out["commune_raw"] = joined_codes(df["Code_Insee_Arrondt"], df["Code_Insee"])
-    out["commune_name"] = text(df["Commune"])
+    out["postal_code"] = out["postal_code"].where(out["postal_code"] != "75000")
     out["capacity"] = number(df["Jauge_du_theatre"])
-    out = out.join(coordinates.latlon_text_column(df["Coordonnées gps"]))
     out["place_key"] = stable_ids("theatre", text(df["Identifiant_origine"]), out["name"])
     return finish(out, SOURCE, VINTAGE)
