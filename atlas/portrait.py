@@ -93,7 +93,7 @@ def is_intensive(indicator: Indicator) -> bool:
 
 
 def parse_place(level: str | None, code: str | None) -> Place | None:
-    """The territory at `level`/`code`, or None when either is unknown."""
+    """Return the territory at `level`/`code`, or None when either is unknown."""
     if level not in PORTRAIT_LEVELS or not code:
         return None
     row = store.territory(level, code)
@@ -103,7 +103,7 @@ def parse_place(level: str | None, code: str | None) -> Place | None:
 
 
 def parent_of(place: Place) -> Place | None:
-    """The territory the portrait compares with (see PARENT_LEVEL), or None for France."""
+    """Return the territory the portrait compares with (see PARENT_LEVEL), or None for France."""
     parent_level = PARENT_LEVEL.get(place.level)
     if parent_level is None:
         return None
@@ -117,7 +117,7 @@ def parent_of(place: Place) -> Place | None:
 
 
 def breadcrumb(place: Place) -> list[Place]:
-    """The chain of administrative parents above the territory, largest first, France included."""
+    """Return the administrative parents above the territory, largest first, France included."""
     row = store.territory(place.level, place.code) or {}
     chain = [Place("france", config.FRANCE_CODE, "France")] if place.level != "france" else []
     for level in ("region", "departement", "epci"):
@@ -175,7 +175,7 @@ def sibling_rank(indicator_id: str, place: Place, year: int) -> tuple[int | None
 
 
 def figure_row(indicator: Indicator, place: Place, parent: Place | None) -> FigureRow | None:
-    """The row of one indicator, or None when the indicator is not published at this level."""
+    """Build the row of one indicator, or return None when it is not published at this level."""
     if place.level not in indicator.levels:
         return None
     year = latest_year(indicator.id, place.level)
@@ -193,7 +193,7 @@ def figure_row(indicator: Indicator, place: Place, parent: Place | None) -> Figu
 
 
 def portrait_sections(place: Place) -> list[Section]:
-    """Every section of the portrait with the rows of the indicators published at its level."""
+    """Build every section of the portrait with the indicators published at the territory's level."""
     catalogue = load_catalogue()
     parent = parent_of(place)
     groups = catalogue.by_theme()
@@ -226,7 +226,7 @@ def format_row_value(row: FigureRow, which: str, lang: str) -> str:
 
 
 def gap_text(row: FigureRow, lang: str) -> str:
-    """The gap to France as an index (France = 100) for intensive indicators, else ''."""
+    """Format the gap to France as an index (France = 100) for intensive indicators, else ''."""
     index = row.index_to_france
     return "" if index is None else format_number(index, 0, lang)
 
@@ -268,7 +268,7 @@ def section_summary(section: Section, place: Place, parent: Place | None, lang: 
 
 
 def portrait_table(place: Place, lang: str) -> tuple[pd.DataFrame, list[dict]]:
-    """All figures of the portrait as one table, with one metadata row per indicator."""
+    """Collect all figures of the portrait in one table, with one metadata row per indicator."""
     parent = parent_of(place)
     rows, metadata = [], []
     for section in portrait_sections(place):
@@ -296,7 +296,7 @@ def portrait_table(place: Place, lang: str) -> tuple[pd.DataFrame, list[dict]]:
 
 
 def place_from_params(params: dict) -> Place:
-    """The territory named by `level` and `code` query parameters, France when they are invalid."""
+    """Return the territory named by the `level` and `code` parameters, or France when they are invalid."""
     place = parse_place(str(params.get("level") or ""), str(params.get("code") or ""))
     return place or Place("france", config.FRANCE_CODE, "France")
 
@@ -335,8 +335,9 @@ def section_table_columns(place: Place, parent: Place | None, lang: str) -> list
 
 
 def portrait_pdf_blocks(params: dict, lang: str | None = None) -> dict:
-    """The whole portrait as an A4 document: its title, subtitle and blocks (summary, tables and
-    vector charts per section)."""
+    """Build the whole portrait as an A4 document: its title, subtitle and blocks.
+
+    The blocks are, per section, the summary, the table and the vector charts."""
     from atlas.export.pdf import Figure, Heading, Paragraph, Table
     from atlas.portrait_figures import index_chart, locator_map, population_chart
 

@@ -99,7 +99,7 @@ def _locator_frames(place: Place) -> tuple[gpd.GeoSeries, gpd.GeoSeries, gpd.Geo
 
 @memoize()
 def locator_map(level: str, code: str, lang: str) -> go.Figure | None:
-    """The territory (filled) inside its parent (grey), with its neighbours' borders."""
+    """Draw the territory (filled) inside its parent (grey), with its neighbours' borders."""
     place = Place(level, code, (store.territory(level, code) or {}).get("name", code))
     frames = _locator_frames(place)
     if frames is None:
@@ -193,7 +193,7 @@ def index_chart(section: Section, place: Place, parent: Place | None, lang: str)
 
 
 def all_figures(place: Place, sections: list[Section], lang: str) -> list[go.Figure]:
-    """Every figure of the portrait in page order, for exports."""
+    """Return every figure of the portrait in page order, for exports."""
     parent = parent_of(place)
     figures = [locator_map(place.level, place.code, lang), population_chart(place.level, place.code, lang)]
     figures += [index_chart(section, place, parent, lang) for section in sections]

@@ -54,7 +54,7 @@ def build_stamp() -> str:
 
 @lru_cache(maxsize=1)
 def territories() -> pd.DataFrame:
-    """All territories: code, level, name and parent codes, indexed by nothing."""
+    """Return all territories: code, level, name and one parent code column per level."""
     with _lock:
         df = pd.read_parquet(_require(build_dir() / "territories.parquet"))
     log.info("territories loaded: %d rows", len(df))
@@ -69,7 +69,7 @@ def territories_of(level: str) -> pd.DataFrame:
 
 
 def territory(level: str, code: str) -> dict | None:
-    """One territory as a dict, or None when the level has no such code."""
+    """Return one territory as a dict, or None when the level has no such code."""
     df = territories_of(level)
     match = df[df["code"] == code]
     return None if match.empty else match.iloc[0].to_dict()
@@ -84,7 +84,7 @@ _VALUE_SCHEMA = pa.schema([("indicator", pa.string()), ("level", pa.string()), (
 
 @lru_cache(maxsize=1)
 def values() -> pd.DataFrame:
-    """Every indicator value of every family, concatenated.
+    """Return every indicator value of every family, concatenated.
 
     The files are read and concatenated with pyarrow, and the repetitive columns are
     dictionary-encoded before the conversion to pandas: about 10 million rows then take about a
@@ -111,7 +111,7 @@ def _values_by_indicator() -> dict[str, pd.DataFrame]:
 
 
 def indicator_frame(indicator_id: str) -> pd.DataFrame:
-    """All values of one indicator (every level and year); empty when it has none."""
+    """Return all values of one indicator (every level and year), empty when it has none."""
     frame = _values_by_indicator().get(indicator_id)
     if frame is None:
         return pd.DataFrame(columns=list(VALUE_COLUMNS))
@@ -175,7 +175,7 @@ def _value_lookup(indicator_id: str, level: str, year: int) -> dict[str, tuple]:
 
 
 def territory_values(level: str, code: str, indicator_ids: list[str] | None = None) -> pd.DataFrame:
-    """Every value stored for one territory: indicator, year, value, status, category."""
+    """Return every value stored for one territory: indicator, year, value, status, category."""
     df = values()
     rows = df[(df["level"] == level) & (df["code"] == code)]
     if indicator_ids is not None:

@@ -84,7 +84,7 @@ def search_options(text: str, lang: str, levels: tuple[str, ...] | None = None,
 
 def territory_dropdown(component_id: str, lang: str, value=None, multi: bool = False,
                        placeholder_key: str = "common.search_territory") -> dcc.Dropdown:
-    """The dropdown, with the currently selected territories as its first options."""
+    """Build the dropdown, with the currently selected territories as its first options."""
     selected = value if isinstance(value, list) else ([value] if value else [])
     options = [option for option in (territory_option(v, lang) for v in selected) if option]
     return dcc.Dropdown(
